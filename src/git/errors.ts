@@ -1,0 +1,7 @@
+// Errors of the Git store: what is wrong, then what to do (the CLI prints both on one line).
+export class GitStoreError extends Error {
+  constructor(problem: string, hint: string, options?: { cause?: unknown }) {
+    super(`${problem}: ${hint}`, options);
+    this.name = "GitStoreError";
+  }
+}
