@@ -1,0 +1,76 @@
+// Reading every object out of a file found in a repository, tolerantly: a scan must keep going past files that
+// are not manifests (Helm templates, broken YAML), so a document that does not parse is counted, not thrown.
+import { parseAllDocuments } from "yaml";
+
+/** Files larger than this are not read: manifests are small, and a scan must stay fast on big trees. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** Names of files that may hold manifests: YAML, JSON, and kustomize's extension-less `Kustomization`. */
+export function mayHoldManifests(filepath: string): boolean {
+  const name = filepath.slice(filepath.lastIndexOf("/") + 1);
+  return /\.(ya?ml|json)$/i.test(name) || name === "Kustomization";
+}
+
+export interface FileObject {
+  /** 0-based index of the YAML document in the file (0 for JSON). */
+  document: number;
+  /** 0-based index in `items` when the object came from a List. */
+  item?: number;
+  object: Record<string, unknown>;
+}
+
+export interface ReadResult {
+  objects: FileObject[];
+  /** Documents that could not be parsed. */
+  unparsed: number;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function pushObject(objects: FileObject[], document: number, value: unknown): void {
+  if (!isRecord(value)) return;
+  const items = value.items;
+  if (typeof value.kind === "string" && value.kind.endsWith("List") && Array.isArray(items)) {
+    items.forEach((item, index) => {
+      if (isRecord(item)) objects.push({ document, item: index, object: item });
+    });
+    return;
+  }
+  objects.push({ document, object: value });
+}
+
+/** Every object in `text` (multi-document YAML, JSON, Lists flattened); never throws. */
+export function readObjects(text: string): ReadResult {
+  const objects: FileObject[] = [];
+  let unparsed = 0;
+  if (/^\s*[[{]/.test(text)) {
+    try {
+      const value: unknown = JSON.parse(text);
+      for (const entry of Array.isArray(value) ? value : [value]) pushObject(objects, 0, entry);
+      return { objects, unparsed };
+    } catch {
+      // Not JSON after all: flow-style YAML also starts with { or [.
+    }
+  }
+  let documents: ReturnType<typeof parseAllDocuments>;
+  try {
+    documents = parseAllDocuments(text);
+  } catch {
+    return { objects, unparsed: 1 };
+  }
+  if (!Array.isArray(documents)) return { objects, unparsed };
+  documents.forEach((doc, index) => {
+    if (doc.errors.length > 0) {
+      unparsed++;
+      return;
+    }
+    try {
+      pushObject(objects, index, doc.toJS({ maxAliasCount: 100 }));
+    } catch {
+      unparsed++; // alias bombs and other unrepresentable documents
+    }
+  });
+  return { objects, unparsed };
+}

@@ -1,0 +1,111 @@
+// Recognising plaintext Secrets in manifests: core/v1 Secrets carrying data, and kustomize secretGenerators.
+// Findings name where a secret is and its key names; they never hold a value.
+import { readObjects, type FileObject } from "./documents.js";
+
+export interface PlaintextFinding {
+  path: string;
+  /** Commit the file was found in (history scans only): the oldest commit scanned that holds this blob. */
+  commit?: string;
+  document: number;
+  item?: number;
+  kind: "Secret" | "secretGenerator";
+  name?: string;
+  namespace?: string;
+  /** Key names only. */
+  keys: string[];
+  /** secretGenerator only: how it gets its values. */
+  via?: "literals" | "envs" | "files";
+  /** secretGenerator envs/files only: the files the values are read from. */
+  references?: string[];
+}
+
+/** Cheap test done before any parsing. */
+export function mentionsSecrets(text: string): boolean {
+  return text.includes("Secret") || text.includes("secretGenerator");
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function strings(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === "string") : [];
+}
+
+function secretFinding(path: string, found: FileObject): PlaintextFinding | undefined {
+  const { object } = found;
+  if (object.kind !== "Secret" || object.apiVersion !== "v1") return undefined;
+  const keys = [...new Set([...Object.keys(record(object.data)), ...Object.keys(record(object.stringData))])];
+  if (keys.length === 0) return undefined;
+  const metadata = record(object.metadata);
+  return {
+    path,
+    document: found.document,
+    ...(found.item === undefined ? {} : { item: found.item }),
+    kind: "Secret",
+    name: text(metadata.name),
+    namespace: text(metadata.namespace),
+    keys: keys.sort(),
+  };
+}
+
+// A literal is KEY=VALUE; anything before the first "=" is the key. A literal without "=" is not echoed at all.
+function literalKey(literal: string): string {
+  const equals = literal.indexOf("=");
+  return equals > 0 ? literal.slice(0, equals) : "<invalid literal>";
+}
+
+// A files entry is PATH or KEY=PATH; the key defaults to the file's base name.
+function fileEntry(entry: string): { key: string; file: string } {
+  const equals = entry.indexOf("=");
+  const file = equals > 0 ? entry.slice(equals + 1) : entry;
+  const key = equals > 0 ? entry.slice(0, equals) : file.slice(file.lastIndexOf("/") + 1);
+  return { key, file };
+}
+
+function generatorFindings(path: string, found: FileObject): PlaintextFinding[] {
+  const generators = found.object.secretGenerator;
+  if (!Array.isArray(generators)) return [];
+  const findings: PlaintextFinding[] = [];
+  for (const generator of generators.map(record)) {
+    const base = {
+      path,
+      document: found.document,
+      kind: "secretGenerator" as const,
+      name: text(generator.name),
+      namespace: text(generator.namespace),
+    };
+    const literals = strings(generator.literals);
+    if (literals.length > 0) findings.push({ ...base, keys: [...new Set(literals.map(literalKey))], via: "literals" });
+    const envs = [...strings(generator.envs), ...strings(generator.env)];
+    if (envs.length > 0) findings.push({ ...base, keys: [], via: "envs", references: envs });
+    const files = strings(generator.files).map(fileEntry);
+    if (files.length > 0) {
+      findings.push({ ...base, keys: files.map((f) => f.key), via: "files", references: files.map((f) => f.file) });
+    }
+  }
+  return findings;
+}
+
+export interface FileScan {
+  findings: PlaintextFinding[];
+  unparsed: number;
+}
+
+/** Plaintext secrets in one file's text; `path` is how findings name the file. */
+export function findPlaintext(path: string, content: string): FileScan {
+  if (!mentionsSecrets(content)) return { findings: [], unparsed: 0 };
+  const { objects, unparsed } = readObjects(content);
+  const findings: PlaintextFinding[] = [];
+  for (const found of objects) {
+    const secret = secretFinding(path, found);
+    if (secret) findings.push(secret);
+    findings.push(...generatorFindings(path, found));
+  }
+  return { findings, unparsed };
+}

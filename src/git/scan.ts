@@ -1,0 +1,81 @@
+// `kubectl seal scan`: plaintext Secrets in the working tree, the index (--staged) or the whole history.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { MAX_MANIFEST_BYTES, mayHoldManifests } from "./documents.js";
+import { GitStoreError } from "./errors.js";
+import { historyBlobs, readBlobAt, stagedBlobs, type BlobAt } from "./objects.js";
+import { findPlaintext, type PlaintextFinding } from "./plaintext.js";
+import { findRepository, toRepoPath, type Repository } from "./repo.js";
+import { walkWorktree } from "./worktree.js";
+
+export type ScanSource = "worktree" | "index" | "history";
+
+export interface ScanOptions {
+  /** Directory or file to scan; the current directory by default. */
+  target?: string;
+  source?: ScanSource;
+  /** History scans: called after each commit. */
+  onProgress?: (commitsDone: number, commitsTotal: number) => void;
+}
+
+export interface ScanReport {
+  source: ScanSource;
+  /** Root the finding paths are relative to: the repository, or the scanned directory outside one. */
+  root: string;
+  /** Files (or blobs) whose text was looked at after the name filter. */
+  filesScanned: number;
+  findings: PlaintextFinding[];
+  /** Files that mention Secret or secretGenerator but hold documents that do not parse (Helm templates...). */
+  unparsed: string[];
+  /** Files over the size cap, not read. */
+  tooLarge: string[];
+}
+
+async function repositoryOrNone(start: string): Promise<Repository | undefined> {
+  try {
+    return await findRepository(start);
+  } catch {
+    return undefined;
+  }
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: false });
+
+export async function scanForPlaintext(options: ScanOptions = {}): Promise<ScanReport> {
+  const source = options.source ?? "worktree";
+  const target = path.resolve(options.target ?? ".");
+  if (!fs.existsSync(target)) throw new GitStoreError(`${target} does not exist`, "give an existing file or directory");
+  const start = fs.statSync(target).isDirectory() ? target : path.dirname(target);
+  const repo = await repositoryOrNone(start);
+  const report: ScanReport = { source, root: repo?.dir ?? target, filesScanned: 0, findings: [], unparsed: [], tooLarge: [] };
+  const examine = (filepath: string, content: Uint8Array, commit?: string): void => {
+    report.filesScanned++;
+    const { findings, unparsed } = findPlaintext(filepath, decoder.decode(content));
+    for (const finding of findings) report.findings.push(commit ? { ...finding, commit } : finding);
+    if (unparsed > 0) report.unparsed.push(commit ? `${commit.slice(0, 12)}:${filepath}` : filepath);
+  };
+
+  if (source === "worktree") {
+    const walk = walkWorktree(target, repo, {
+      accept: mayHoldManifests,
+      onTooLarge: (filepath) => report.tooLarge.push(filepath),
+    });
+    for await (const file of walk) examine(file.path, await fs.promises.readFile(file.absolute));
+    return report;
+  }
+
+  if (!repo) {
+    throw new GitStoreError(`${target} is not inside a Git repository`, `run --${source === "index" ? "staged" : "history"} in a clone`);
+  }
+  const under = target === repo.dir ? "" : toRepoPath(repo, target);
+  const filter = { under, accept: mayHoldManifests };
+  const blobs: AsyncIterable<BlobAt> | BlobAt[] =
+    source === "index" ? await stagedBlobs(repo, filter) : historyBlobs(repo, filter, options.onProgress);
+  for await (const blob of blobs) {
+    const content = await readBlobAt(repo, blob);
+    const name = blob.commit ? `${blob.commit.slice(0, 12)}:${blob.path}` : blob.path;
+    if (content.byteLength > MAX_MANIFEST_BYTES) report.tooLarge.push(name);
+    else examine(blob.path, content, blob.commit);
+  }
+  return report;
+}

@@ -1,0 +1,104 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { scanForPlaintext } from "../../src/git/scan.js";
+import { isolateGitConfig, makeRepo, type TempRepo } from "./git-fixtures.js";
+import { SEALED_SECRET, SECRET_VALUES, secretManifests } from "./git-manifests.js";
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const repo of repos.splice(0)) repo.remove();
+});
+function repo(): TempRepo {
+  const created = makeRepo();
+  repos.push(created);
+  isolateGitConfig(created);
+  return created;
+}
+const summary = (findings: Array<{ path: string; document: number; kind: string; name?: string; keys: string[] }>) =>
+  findings.map((f) => `${f.path}#${f.document} ${f.kind} ${f.name ?? "-"} [${f.keys.join(",")}]`).sort();
+
+describe("scanForPlaintext in the working tree", () => {
+  it("finds Secrets in single and multi-document YAML, JSON Lists and kustomize generators", async () => {
+    const r = repo();
+    for (const [file, text] of Object.entries(secretManifests)) r.write(file, text);
+    const report = await scanForPlaintext({ target: r.dir });
+    expect(summary(report.findings)).toEqual([
+      "apps/db/secret.yaml#0 Secret db-credentials [password,username]",
+      "apps/list.json#0 Secret from-list [token]",
+      "apps/multi.yaml#2 Secret api-token [token]",
+      "overlays/prod/kustomization.yaml#0 secretGenerator app-env []",
+      "overlays/prod/kustomization.yaml#0 secretGenerator app-files [tls.crt,tls.key]",
+      "overlays/prod/kustomization.yaml#0 secretGenerator app-literals [DB_PASSWORD,API_KEY]",
+    ]);
+    const generator = report.findings.find((f) => f.via === "envs");
+    expect(generator?.references).toEqual(["secrets.env"]);
+    expect(JSON.stringify(report)).not.toMatch(new RegExp(SECRET_VALUES.join("|")));
+  });
+
+  it("reports nothing for SealedSecrets, Secrets without data, other kinds and ignored files", async () => {
+    const r = repo();
+    r.write("sealed.yaml", SEALED_SECRET);
+    r.write("empty.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: empty}\ndata: {}\n");
+    r.write("tls.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: tls}\ntype: kubernetes.io/tls\n");
+    r.write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Secret}\ndata: {a: b}\n");
+    r.write("ignored/secret.yaml", secretManifests["apps/db/secret.yaml"]!);
+    r.write("node_modules/x/secret.yaml", secretManifests["apps/db/secret.yaml"]!);
+    r.write(".gitignore", "ignored/\n");
+    const report = await scanForPlaintext({ target: r.dir });
+    expect(report.findings).toEqual([]);
+    expect(report.filesScanned).toBe(4);
+  });
+
+  it("notes files that mention Secret but do not parse, without failing", async () => {
+    const r = repo();
+    r.write("chart/templates/secret.yaml", "kind: Secret\ndata:\n  {{ .Values.secret | toYaml }}\n  : [\n");
+    const report = await scanForPlaintext({ target: r.dir });
+    expect(report.findings).toEqual([]);
+    expect(report.unparsed).toEqual(["chart/templates/secret.yaml"]);
+  });
+});
+
+describe("scanForPlaintext in the index and history", () => {
+  it("--staged sees only what is staged, including content no longer in the working tree", async () => {
+    const r = repo();
+    r.write("committed.yaml", secretManifests["apps/db/secret.yaml"]!);
+    r.git("add", "committed.yaml");
+    r.git("commit", "-q", "-m", "already committed");
+    r.write("staged.yaml", secretManifests["apps/multi.yaml"]!);
+    r.git("add", "staged.yaml");
+    r.write("staged.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: edited-after-staging}\n");
+    r.write("unstaged.yaml", secretManifests["apps/db/secret.yaml"]!);
+
+    const staged = await scanForPlaintext({ target: r.dir, source: "index" });
+    expect(summary(staged.findings)).toEqual(["staged.yaml#2 Secret api-token [token]"]);
+    const worktree = await scanForPlaintext({ target: r.dir });
+    expect(summary(worktree.findings)).toEqual([
+      "committed.yaml#0 Secret db-credentials [password,username]",
+      "unstaged.yaml#0 Secret db-credentials [password,username]",
+    ]);
+  });
+
+  it("--history finds a Secret in an old commit deleted since, naming that commit", async () => {
+    const r = repo();
+    r.write("README.md", "x\n");
+    r.git("add", "README.md");
+    r.git("commit", "-q", "-m", "one");
+    r.write("apps/db/secret.yaml", secretManifests["apps/db/secret.yaml"]!);
+    r.git("add", "apps/db/secret.yaml");
+    r.git("commit", "-q", "-m", "oops");
+    const leaked = r.git("rev-parse", "HEAD").trim();
+    r.git("rm", "-q", "apps/db/secret.yaml");
+    r.git("commit", "-q", "-m", "remove it");
+    r.git("tag", "-a", "v1", "-m", "annotated");
+
+    expect((await scanForPlaintext({ target: r.dir })).findings).toEqual([]);
+    const progress: string[] = [];
+    const history = await scanForPlaintext({
+      target: r.dir,
+      source: "history",
+      onProgress: (done, total) => progress.push(`${done}/${total}`),
+    });
+    expect(history.findings).toHaveLength(1);
+    expect(history.findings[0]).toMatchObject({ path: "apps/db/secret.yaml", commit: leaked, name: "db-credentials" });
+    expect(progress).toEqual(["1/3", "2/3", "3/3"]);
+  });
+});
