@@ -1,0 +1,62 @@
+// Finding every sealed file in a repository: the walker behind `status` and `reencrypt --all`.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { API_VERSION, type SealedSecret } from "../types.js";
+import { mayHoldManifests, readObjects } from "./documents.js";
+import { findRepository, type Repository } from "./repo.js";
+import { walkWorktree } from "./worktree.js";
+
+export interface SealedDocument {
+  /** 0-based YAML document index in the file. */
+  document: number;
+  /** 0-based index in `items` when the object is inside a List. */
+  item?: number;
+  sealed: SealedSecret;
+}
+
+export interface SealedFile {
+  /** Slash-separated path from the repository root. */
+  path: string;
+  absolute: string;
+  documents: SealedDocument[];
+}
+
+function isSealedSecret(object: Record<string, unknown>): object is Record<string, unknown> & SealedSecret {
+  const spec = object.spec as { encryptedData?: unknown } | undefined;
+  return (
+    object.kind === "SealedSecret" &&
+    object.apiVersion === API_VERSION &&
+    typeof spec === "object" &&
+    spec !== null &&
+    typeof spec.encryptedData === "object" &&
+    spec.encryptedData !== null
+  );
+}
+
+/**
+ * Every file under `start` (default: the root of the repository holding the current directory) that contains at
+ * least one SealedSecret, in path order; .gitignore'd files, .git and node_modules are skipped.
+ */
+export async function* findSealedFiles(start?: string): AsyncGenerator<SealedFile> {
+  let repo: Repository | undefined;
+  try {
+    repo = await findRepository(start ?? process.cwd());
+  } catch {
+    repo = undefined; // outside a repository: walk the directory itself, without ignore rules
+  }
+  const root = path.resolve(start ?? repo?.dir ?? process.cwd());
+  for await (const file of walkWorktree(root, repo, { accept: mayHoldManifests })) {
+    const text = await fs.promises.readFile(file.absolute, "utf8");
+    if (!text.includes("SealedSecret")) continue;
+    const documents: SealedDocument[] = [];
+    for (const found of readObjects(text).objects) {
+      if (!isSealedSecret(found.object)) continue;
+      documents.push({
+        document: found.document,
+        ...(found.item === undefined ? {} : { item: found.item }),
+        sealed: found.object,
+      });
+    }
+    if (documents.length > 0) yield { path: file.path, absolute: file.absolute, documents };
+  }
+}
