@@ -1,0 +1,83 @@
+import { Args, Command, Flags } from "@oclif/core";
+import type { PlaintextFinding } from "../src/git/plaintext.js";
+import { scanForPlaintext, type ScanReport } from "../src/git/scan.js";
+import { progressLine, renderTable } from "../src/git/table.js";
+
+export default class Scan extends Command {
+  static override summary = "Find plaintext Secret manifests before they are pushed.";
+
+  static override description = `Looks for kind Secret (apiVersion v1) with data or stringData, in single and multi-document YAML,
+JSON and Lists, and for kustomize secretGenerator entries (literals, envs and files), in the working tree (honouring
+.gitignore), in the changes staged for commit (--staged), or in every commit reachable from any ref (--history).
+Reports file, document, name, namespace and key names; never a value.
+Exit status: 1 when plaintext Secrets are found, 0 when none are, 2 on usage errors. See docs/pre-commit.md.`;
+
+  static override examples = [
+    "<%= config.bin %> scan",
+    "<%= config.bin %> scan deploy/ -o json",
+    "<%= config.bin %> scan --staged   # as a pre-commit hook",
+    "<%= config.bin %> scan --history",
+  ];
+
+  static override args = {
+    path: Args.string({ description: "file or directory to scan (default: the current directory)", required: false }),
+  };
+
+  static override flags = {
+    staged: Flags.boolean({ description: "scan the changes staged for commit (the index) instead of the working tree", exclusive: ["history"] }),
+    history: Flags.boolean({ description: "scan every commit reachable from any branch, tag or ref", exclusive: ["staged"] }),
+    output: Flags.string({ char: "o", description: "output format", options: ["table", "json"], default: "table" }),
+  };
+
+  public async run(): Promise<void> {
+    const { args, flags } = await this.parse(Scan);
+    const source = flags.history ? "history" : flags.staged ? "index" : "worktree";
+    const progress = progressLine("scanning history (commits)");
+    let report: ScanReport;
+    try {
+      report = await scanForPlaintext({
+        ...(args.path === undefined ? {} : { target: args.path }),
+        source,
+        onProgress: progress.update,
+      });
+    } catch (error) {
+      this.error(error instanceof Error ? error.message : String(error), { exit: 2 });
+    } finally {
+      progress.done();
+    }
+    if (flags.output === "json") this.log(JSON.stringify(report, null, 2));
+    else this.printHuman(report);
+    if (report.findings.length > 0) this.exit(1);
+  }
+
+  private printHuman(report: ScanReport): void {
+    const where = { worktree: "working tree", index: "staged changes", history: "history" }[report.source];
+    for (const file of report.unparsed) this.logToStderr(`note: ${file} mentions Secret but does not parse as YAML or JSON; check it by hand`);
+    for (const file of report.tooLarge) this.logToStderr(`note: ${file} is over 4 MiB and was not scanned`);
+    if (report.findings.length === 0) {
+      this.logToStderr(`No plaintext Secrets in the ${where} (${report.filesScanned} files scanned).`);
+      return;
+    }
+    const history = report.source === "history";
+    const headers = [...(history ? ["COMMIT"] : []), "FILE", "DOC", "KIND", "NAME", "NAMESPACE", "KEYS"];
+    this.log(renderTable(headers, report.findings.map((finding) => row(finding, history))));
+    const files = new Set(report.findings.map((f) => `${f.commit ?? ""}:${f.path}`)).size;
+    this.logToStderr(
+      `\n${report.findings.length} plaintext secret(s) in ${files} file(s) of the ${where}: seal them with \`kubectl seal\` ` +
+        {
+          history: "and rotate the exposed values: they stay readable in old commits.",
+          index: "and unstage the plaintext (`git restore --staged FILE`).",
+          worktree: "and delete the plaintext.",
+        }[report.source],
+    );
+  }
+}
+
+function row(finding: PlaintextFinding, history: boolean): string[] {
+  const doc = `${finding.document}${finding.item === undefined ? "" : `.items[${finding.item}]`}`;
+  const kind = finding.via ? `${finding.kind} (${finding.via})` : finding.kind;
+  const keys = finding.references
+    ? `${finding.keys.join(", ")}${finding.keys.length > 0 ? " " : ""}from ${finding.references.join(", ")}`
+    : finding.keys.join(", ");
+  return [...(history ? [finding.commit?.slice(0, 12) ?? ""] : []), finding.path, doc, kind, finding.name ?? "", finding.namespace ?? "", keys];
+}

@@ -1,0 +1,34 @@
+// Plain aligned text tables for people (scripts use -o json).
+
+/** Columns separated by two spaces, every column padded to its widest cell; empty cells shown as "-". */
+export function renderTable(headers: string[], rows: string[][]): string {
+  const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === "" ? "-" : cell)))];
+  const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? "").length)));
+  return cells
+    .map((row) =>
+      row
+        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+/** A one-line progress counter on stderr, redrawn in place; a no-op when stderr is not a terminal. */
+export function progressLine(label: string): { update(done: number, total: number): void; done(): void } {
+  if (!process.stderr.isTTY) return { update: () => {}, done: () => {} };
+  let last = 0;
+  let drawn = false;
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (done < total && now - last < 100) return;
+      last = now;
+      drawn = true;
+      process.stderr.write(`\r${label}: ${done}/${total}`);
+    },
+    done() {
+      if (drawn) process.stderr.write("\r\x1b[K");
+    },
+  };
+}
