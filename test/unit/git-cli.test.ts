@@ -1,0 +1,109 @@
+// The scan and status commands run as real processes through oclif, on the build in dist/ (`npm run build`).
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { isolateGitConfig, makeRepo, type TempRepo } from "./git-fixtures.js";
+import { SEALED_SECRET, SECRET_VALUES, secretManifests } from "./git-manifests.js";
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+// What bin/kubectl-seal does: hand the arguments to oclif, which loads the commands from dist/.
+const oclifCore = pathToFileURL(path.join(projectRoot, "node_modules/@oclif/core/lib/index.js")).href;
+const oclifEntry = `const { execute } = await import(${JSON.stringify(oclifCore)});
+await execute({ args: process.argv.slice(1), dir: ${JSON.stringify(path.join(projectRoot, "package.json"))} });`;
+
+function seal(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ["--input-type=module", "-e", oclifEntry, "--", ...args], {
+    cwd,
+    encoding: "utf8",
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const repo of repos.splice(0)) repo.remove();
+});
+function repo(): TempRepo {
+  const created = makeRepo();
+  repos.push(created);
+  isolateGitConfig(created);
+  return created;
+}
+const leaks = new RegExp(SECRET_VALUES.join("|"));
+
+describe("kubectl-seal scan (process)", () => {
+  it("exits 1 listing plaintext Secrets in the working tree, never printing a value", async () => {
+    const r = repo();
+    for (const [file, text] of Object.entries(secretManifests)) r.write(file, text);
+    const table = seal(r.dir, "scan");
+    expect(table.status).toBe(1);
+    expect(table.stdout).toMatch(/^FILE +DOC +KIND +NAME +NAMESPACE +KEYS$/m);
+    expect(table.stdout).toMatch(/^apps\/db\/secret\.yaml +0 +Secret +db-credentials +prod +password, username$/m);
+    expect(table.stdout).toMatch(/secretGenerator \(literals\) +app-literals +- +DB_PASSWORD, API_KEY/);
+    expect(table.stderr).toContain("6 plaintext secret(s) in 4 file(s) of the working tree");
+    const json = seal(r.dir, "scan", "-o", "json");
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout).findings).toHaveLength(6);
+    for (const output of [table, json]) expect(output.stdout + output.stderr).not.toMatch(leaks);
+  });
+
+  it("exits 0 on a clean tree, and 2 on usage errors", async () => {
+    const r = repo();
+    r.write("sealed.yaml", SEALED_SECRET);
+    const clean = seal(r.dir, "scan");
+    expect(clean).toMatchObject({ status: 0, stdout: "" });
+    expect(clean.stderr).toContain("No plaintext Secrets in the working tree (1 files scanned).");
+    expect(seal(r.dir, "scan", "--staged", "--history").status).toBe(2);
+    expect(seal(r.dir, "scan", "-o", "yaml").status).toBe(2);
+    const missing = seal(r.dir, "scan", "no/such/dir");
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("no/such/dir does not exist");
+  });
+
+  it("--staged gates a commit: 1 while a Secret is staged, 0 once only the sealed file is", async () => {
+    const r = repo();
+    r.write("apps/db/secret.yaml", secretManifests["apps/db/secret.yaml"]!);
+    r.git("add", "apps/db/secret.yaml");
+    const blocked = seal(path.join(r.dir, "apps"), "scan", "--staged");
+    expect(blocked.status).toBe(1);
+    expect(blocked.stdout).toContain("apps/db/secret.yaml");
+    expect(blocked.stdout + blocked.stderr).not.toMatch(leaks);
+    r.git("rm", "-q", "--cached", "apps/db/secret.yaml");
+    r.write("apps/db/sealed.yaml", SEALED_SECRET);
+    r.git("add", "apps/db/sealed.yaml");
+    expect(seal(r.dir, "scan", "--staged").status).toBe(0);
+  });
+
+  it("--history finds a Secret deleted since, with the commit that added it", async () => {
+    const r = repo();
+    r.write("apps/db/secret.yaml", secretManifests["apps/db/secret.yaml"]!);
+    r.git("add", ".");
+    r.git("commit", "-q", "-m", "leak");
+    const leaked = r.git("rev-parse", "--short=12", "HEAD").trim();
+    r.git("rm", "-q", "apps/db/secret.yaml");
+    r.git("commit", "-q", "-m", "remove");
+    expect(seal(r.dir, "scan").status).toBe(0);
+    const history = seal(r.dir, "scan", "--history");
+    expect(history.status).toBe(1);
+    expect(history.stdout).toMatch(new RegExp(`^${leaked} +apps/db/secret\\.yaml +0 +Secret +db-credentials`, "m"));
+    expect(history.stdout + history.stderr).not.toMatch(leaks);
+  });
+});
+
+describe("kubectl-seal status (process)", () => {
+  it("lists sealed files and flags a value sealed to a key id not in the bundle", async () => {
+    const r = repo();
+    r.write("apps/db/sealed.yaml", SEALED_SECRET);
+    r.write(
+      "bundle.yaml",
+      'apiVersion: seal.dev/v1alpha1\nkind: KeyBundle\nsigner: eA==\nissued: "2026-11-01T00:00:00Z"\nsignature: eA==\n' +
+        'keys:\n  - {id: k-other, type: x25519, recipient: age1x, created: "2026-01-01T00:00:00Z"}\n',
+    );
+    const result = seal(r.dir, "status", "--keys", "bundle.yaml");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^apps\/db\/sealed\.yaml +0 +prod\/db-credentials +strict +password +k1 +- +unknown-key: k1$/m);
+    const json = JSON.parse(seal(r.dir, "status", "--keys", "bundle.yaml", "-o", "json").stdout);
+    expect(json.objects[0].values[0]).toMatchObject({ key: "password", state: "unknown-key", problemKeys: ["k1"] });
+  });
+});
