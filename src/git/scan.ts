@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { MAX_MANIFEST_BYTES, mayHoldManifests } from "./documents.js";
 import { GitStoreError } from "./errors.js";
 import { historyBlobs, readBlobAt, stagedBlobs, type BlobAt } from "./objects.js";
-import { findPlaintext, type PlaintextFinding } from "./plaintext.js";
+import { findPlaintext, mentionsSecrets, type PlaintextFinding } from "./plaintext.js";
 import { findRepository, toRepoPath, type Repository } from "./repo.js";
 import { walkWorktree } from "./worktree.js";
 
@@ -48,9 +48,8 @@ export async function scanForPlaintext(options: ScanOptions = {}): Promise<ScanR
   const start = fs.statSync(target).isDirectory() ? target : path.dirname(target);
   const repo = await repositoryOrNone(start);
   const report: ScanReport = { source, root: repo?.dir ?? target, filesScanned: 0, findings: [], unparsed: [], tooLarge: [] };
-  const examine = (filepath: string, content: Uint8Array, commit?: string): void => {
-    report.filesScanned++;
-    const { findings, unparsed } = findPlaintext(filepath, decoder.decode(content));
+  const examine = (filepath: string, text: string, commit?: string): void => {
+    const { findings, unparsed } = findPlaintext(filepath, text);
     for (const finding of findings) report.findings.push(commit ? { ...finding, commit } : finding);
     if (unparsed > 0) report.unparsed.push(commit ? `${commit.slice(0, 12)}:${filepath}` : filepath);
   };
@@ -58,9 +57,11 @@ export async function scanForPlaintext(options: ScanOptions = {}): Promise<ScanR
   if (source === "worktree") {
     const walk = walkWorktree(target, repo, {
       accept: mayHoldManifests,
+      wanted: mentionsSecrets,
+      onRead: () => report.filesScanned++,
       onTooLarge: (filepath) => report.tooLarge.push(filepath),
     });
-    for await (const file of walk) examine(file.path, await fs.promises.readFile(file.absolute));
+    for await (const file of walk) examine(file.path, file.text);
     return report;
   }
 
@@ -75,7 +76,10 @@ export async function scanForPlaintext(options: ScanOptions = {}): Promise<ScanR
     const content = await readBlobAt(repo, blob);
     const name = blob.commit ? `${blob.commit.slice(0, 12)}:${blob.path}` : blob.path;
     if (content.byteLength > MAX_MANIFEST_BYTES) report.tooLarge.push(name);
-    else examine(blob.path, content, blob.commit);
+    else {
+      report.filesScanned++;
+      examine(blob.path, decoder.decode(content), blob.commit);
+    }
   }
   return report;
 }

@@ -1,5 +1,4 @@
 // Finding every sealed file in a repository: the walker behind `status` and `reencrypt --all`.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { API_VERSION, type SealedSecret } from "../types.js";
 import { mayHoldManifests, readObjects } from "./documents.js";
@@ -18,6 +17,8 @@ export interface SealedFile {
   /** Slash-separated path from the repository root. */
   path: string;
   absolute: string;
+  /** The file's text as read, for callers that rewrite it in place. */
+  text: string;
   documents: SealedDocument[];
 }
 
@@ -45,11 +46,10 @@ export async function* findSealedFiles(start?: string): AsyncGenerator<SealedFil
     repo = undefined; // outside a repository: walk the directory itself, without ignore rules
   }
   const root = path.resolve(start ?? repo?.dir ?? process.cwd());
-  for await (const file of walkWorktree(root, repo, { accept: mayHoldManifests })) {
-    const text = await fs.promises.readFile(file.absolute, "utf8");
-    if (!text.includes("SealedSecret")) continue;
+  const walk = walkWorktree(root, repo, { accept: mayHoldManifests, wanted: (text) => text.includes("SealedSecret") });
+  for await (const file of walk) {
     const documents: SealedDocument[] = [];
-    for (const found of readObjects(text).objects) {
+    for (const found of readObjects(file.text).objects) {
       if (!isSealedSecret(found.object)) continue;
       documents.push({
         document: found.document,
@@ -57,6 +57,6 @@ export async function* findSealedFiles(start?: string): AsyncGenerator<SealedFil
         sealed: found.object,
       });
     }
-    if (documents.length > 0) yield { path: file.path, absolute: file.absolute, documents };
+    if (documents.length > 0) yield { ...file, documents };
   }
 }
