@@ -10,8 +10,10 @@ import { GitStoreError } from "./errors.js";
 import { findRepository, headCommit, toRepoPath, type Repository } from "./repo.js";
 
 export interface CommitResult {
-  /** Oid of the new commit. */
+  /** Oid of the new commit; HEAD's when the files were already committed as they are (`created` false). */
   commit: string;
+  /** False when nothing changed, so no commit was made. */
+  created: boolean;
   /** The committed files, as paths from the repository root. */
   paths: string[];
   /** Root of the repository the commit was made in. */
@@ -25,6 +27,7 @@ export interface CommitResult {
 export async function commitFiles(repoDir: string, files: string[], message: string): Promise<CommitResult> {
   if (files.length === 0) throw new GitStoreError("nothing to commit", "give at least one file");
   const repo = await findRepository(repoDir);
+  refuseWhileBusy(repo);
   const paths = [...new Set(files.map((file) => toRepoPath(repo, file)))];
   const { author, committer } = await commitIdentities(repo);
 
@@ -47,6 +50,7 @@ export async function commitFiles(repoDir: string, files: string[], message: str
     ? (await git.readCommit({ fs, gitdir: repo.gitdir, oid: parent, cache: repo.cache })).commit.tree
     : undefined;
   const tree = await treeWith(repo, baseTree, blobs);
+  if (parent && tree === baseTree) return { commit: parent, created: false, paths, repository: repo.dir };
   const now = Math.floor(Date.now() / 1000);
   const commit = await git.commit({
     fs,
@@ -63,7 +67,24 @@ export async function commitFiles(repoDir: string, files: string[], message: str
   for (const filepath of paths) {
     await git.updateIndex({ fs, dir: repo.dir, gitdir: repo.gitdir, filepath, add: true, cache: repo.cache });
   }
-  return { commit, paths, repository: repo.dir };
+  return { commit, created: true, paths, repository: repo.dir };
+}
+
+// A partial commit in the middle of a merge or rebase would silently drop the other side; a held index.lock means
+// another git process is writing the index that is updated here.
+const BUSY_MARKERS: Array<[string, string]> = [
+  ["index.lock", "another git process is running (.git/index.lock exists); wait for it, or remove a stale lock"],
+  ["MERGE_HEAD", "a merge is in progress; finish it with `git commit` or abort it with `git merge --abort`"],
+  ["rebase-merge", "a rebase is in progress; finish it with `git rebase --continue` or abort it"],
+  ["rebase-apply", "a rebase or am is in progress; finish or abort it"],
+  ["CHERRY_PICK_HEAD", "a cherry-pick is in progress; finish it or run `git cherry-pick --abort`"],
+];
+function refuseWhileBusy(repo: Repository): void {
+  for (const [marker, hint] of BUSY_MARKERS) {
+    if (fs.existsSync(path.join(repo.gitdir, marker))) {
+      throw new GitStoreError(`cannot commit in ${repo.dir} now`, `${hint}, then run the command again`);
+    }
+  }
 }
 
 /** Writes the tree `base` (or an empty one) with `changes` (path from this tree -> blob) applied; returns its oid. */

@@ -96,3 +96,24 @@ describe("commitFiles", () => {
     );
   });
 });
+
+describe("commitFiles refusals and no-ops", () => {
+  it("makes no commit when the files are already committed as they are", async () => {
+    const repo = repoWithHistory();
+    const head = repo.git("rev-parse", "HEAD").trim();
+    const result = await commitFiles(repo.dir, [path.join(repo.dir, "apps/web/sealed.yaml")], "seal: nothing new");
+    expect(result).toMatchObject({ commit: head, created: false });
+    expect(repo.git("rev-parse", "HEAD").trim()).toBe(head);
+  });
+
+  it("refuses while a merge is in progress or another git holds the index lock", async () => {
+    const repo = repoWithHistory();
+    const file = repo.write("apps/web/sealed.yaml", "changed\n");
+    fs.writeFileSync(path.join(repo.dir, ".git", "MERGE_HEAD"), `${repo.git("rev-parse", "HEAD").trim()}\n`);
+    await expect(commitFiles(repo.dir, [file], "m")).rejects.toThrow(/merge is in progress.*git merge --abort/);
+    fs.rmSync(path.join(repo.dir, ".git", "MERGE_HEAD"));
+    fs.writeFileSync(path.join(repo.dir, ".git", "index.lock"), "");
+    await expect(commitFiles(repo.dir, [file], "m")).rejects.toThrow(/index\.lock/);
+    expect(repo.git("log", "--format=%s")).toBe("initial\n");
+  });
+});
