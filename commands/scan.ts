@@ -54,6 +54,11 @@ Exit status: 1 when plaintext Secrets are found, 0 when none are, 2 on usage err
     const where = { worktree: "working tree", index: "staged changes", history: "history" }[report.source];
     for (const file of report.unparsed) this.logToStderr(`note: ${file} mentions Secret but does not parse as YAML or JSON; check it by hand`);
     for (const file of report.tooLarge) this.logToStderr(`note: ${file} is over 4 MiB and was not scanned`);
+    for (const kept of report.referencesOutsideGit) {
+      this.logToStderr(
+        `note: ${kept.path}: secretGenerator ${kept.name ?? ""} reads ${kept.references?.join(", ")}, not in Git: keep it out`,
+      );
+    }
     if (report.findings.length === 0) {
       this.logToStderr(`No plaintext Secrets in the ${where} (${report.filesScanned} files scanned).`);
       return;

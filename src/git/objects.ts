@@ -126,3 +126,18 @@ export async function readBlobAt(repo: Repository, blob: BlobAt): Promise<Uint8A
   const { blob: content } = await git.readBlob({ fs, gitdir: repo.gitdir, oid: blob.oid, cache: repo.cache });
   return content;
 }
+
+/** Paths in the index. */
+export async function indexPaths(repo: Repository): Promise<Set<string>> {
+  return new Set(await git.listFiles({ fs, gitdir: repo.gitdir, cache: repo.cache }));
+}
+
+/** Whether `filepath` is a file in `commit`'s tree. */
+export async function existsInCommit(repo: Repository, commit: string, filepath: string): Promise<boolean> {
+  try {
+    await git.readBlob({ fs, gitdir: repo.gitdir, oid: commit, filepath, cache: repo.cache });
+    return true;
+  } catch {
+    return false;
+  }
+}

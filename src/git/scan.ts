@@ -3,10 +3,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { MAX_MANIFEST_BYTES, mayHoldManifests } from "./documents.js";
 import { GitStoreError } from "./errors.js";
-import { historyBlobs, readBlobAt, stagedBlobs, type BlobAt } from "./objects.js";
+import { existsInCommit, historyBlobs, indexPaths, readBlobAt, stagedBlobs, type BlobAt } from "./objects.js";
 import { findPlaintext, mentionsSecrets, type PlaintextFinding } from "./plaintext.js";
 import { findRepository, toRepoPath, type Repository } from "./repo.js";
-import { walkWorktree } from "./worktree.js";
+import { ignoreChecker, walkWorktree } from "./worktree.js";
 
 export type ScanSource = "worktree" | "index" | "history";
 
@@ -25,6 +25,8 @@ export interface ScanReport {
   /** Files (or blobs) whose text was looked at after the name filter. */
   filesScanned: number;
   findings: PlaintextFinding[];
+  /** secretGenerator envs/files whose files are not in the scanned source (ignored, missing): not findings. */
+  referencesOutsideGit: PlaintextFinding[];
   /** Files that mention Secret or secretGenerator but hold documents that do not parse (Helm templates...). */
   unparsed: string[];
   /** Files over the size cap, not read. */
@@ -41,16 +43,50 @@ async function repositoryOrNone(start: string): Promise<Repository | undefined> 
 
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
+type ReferenceCheck = (from: string, reference: string, commit?: string) => Promise<boolean>;
+
+/**
+ * Whether a file a secretGenerator reads (relative to its kustomization) is in the scanned source: in the working
+ * tree and not ignored, in the index, or in the same commit. Kept out of Git, its values are not exposed by it.
+ */
+function referenceCheck(source: ScanSource, repo: Repository | undefined, root: string): ReferenceCheck {
+  let index: Promise<Set<string>> | undefined;
+  const ignored = ignoreChecker(repo);
+  return async (from, reference, commit) => {
+    const filepath = path.posix.normalize(path.posix.join(path.posix.dirname(from), reference));
+    if (filepath.startsWith("../") || path.posix.isAbsolute(filepath)) return false;
+    if (source === "worktree" || !repo) {
+      return fs.existsSync(path.join(root, filepath)) && !(await ignored(filepath));
+    }
+    if (source === "index") return (await (index ??= indexPaths(repo))).has(filepath);
+    return commit !== undefined && existsInCommit(repo, commit, filepath);
+  };
+}
+
 export async function scanForPlaintext(options: ScanOptions = {}): Promise<ScanReport> {
   const source = options.source ?? "worktree";
   const target = path.resolve(options.target ?? ".");
   if (!fs.existsSync(target)) throw new GitStoreError(`${target} does not exist`, "give an existing file or directory");
   const start = fs.statSync(target).isDirectory() ? target : path.dirname(target);
   const repo = await repositoryOrNone(start);
-  const report: ScanReport = { source, root: repo?.dir ?? target, filesScanned: 0, findings: [], unparsed: [], tooLarge: [] };
-  const examine = (filepath: string, text: string, commit?: string): void => {
+  const report: ScanReport = {
+    source,
+    root: repo?.dir ?? start,
+    filesScanned: 0,
+    findings: [],
+    referencesOutsideGit: [],
+    unparsed: [],
+    tooLarge: [],
+  };
+  const inSource = referenceCheck(source, repo, report.root);
+  const examine = async (filepath: string, text: string, commit?: string): Promise<void> => {
     const { findings, unparsed } = findPlaintext(filepath, text);
-    for (const finding of findings) report.findings.push(commit ? { ...finding, commit } : finding);
+    for (const found of findings) {
+      const finding = commit ? { ...found, commit } : found;
+      const inGit = await Promise.all((finding.references ?? []).map((ref) => inSource(filepath, ref, commit)));
+      if (finding.references && !inGit.some(Boolean)) report.referencesOutsideGit.push(finding);
+      else report.findings.push(finding);
+    }
     if (unparsed > 0) report.unparsed.push(commit ? `${commit.slice(0, 12)}:${filepath}` : filepath);
   };
 
@@ -61,7 +97,7 @@ export async function scanForPlaintext(options: ScanOptions = {}): Promise<ScanR
       onRead: () => report.filesScanned++,
       onTooLarge: (filepath) => report.tooLarge.push(filepath),
     });
-    for await (const file of walk) examine(file.path, file.text);
+    for await (const file of walk) await examine(file.path, file.text);
     return report;
   }
 
@@ -78,7 +114,7 @@ export async function scanForPlaintext(options: ScanOptions = {}): Promise<ScanR
     if (content.byteLength > MAX_MANIFEST_BYTES) report.tooLarge.push(name);
     else {
       report.filesScanned++;
-      examine(blob.path, decoder.decode(content), blob.commit);
+      await examine(blob.path, decoder.decode(content), blob.commit);
     }
   }
   return report;

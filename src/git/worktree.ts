@@ -53,6 +53,13 @@ export interface WalkOptions {
   onTooLarge?: (filepath: string) => void;
 }
 
+/** A check of paths from the repository root against its ignore rules (none outside a repository). */
+export function ignoreChecker(repo: Repository | undefined): (filepath: string) => Promise<boolean> {
+  if (!repo) return async () => false;
+  const cached = cachingReader();
+  return (filepath) => git.isIgnored({ fs: cached, dir: repo.dir, gitdir: repo.gitdir, filepath });
+}
+
 /**
  * Files under `start` (or `start` itself, ignored or not, when it is a file), directories in sorted order.
  * `repo` gives the ignore rules and the base of `path`.
@@ -63,10 +70,7 @@ export async function* walkWorktree(
   options: WalkOptions,
 ): AsyncGenerator<WorktreeFile> {
   const base = repo?.dir ?? start;
-  const ignoreFs = cachingReader();
-  const ignored = async (relative: string): Promise<boolean> =>
-    repo !== undefined &&
-    (await git.isIgnored({ fs: ignoreFs, dir: repo.dir, gitdir: repo.gitdir, filepath: relative }));
+  const ignored = ignoreChecker(repo);
   // Synchronous reads: for many small files they are several times faster than fs.promises round trips.
   const read = (absolute: string, relative: string): string | undefined => {
     const { size } = fs.statSync(absolute);

@@ -25,13 +25,39 @@ describe("scanForPlaintext in the working tree", () => {
       "apps/db/secret.yaml#0 Secret db-credentials [password,username]",
       "apps/list.json#0 Secret from-list [token]",
       "apps/multi.yaml#2 Secret api-token [token]",
-      "overlays/prod/kustomization.yaml#0 secretGenerator app-env []",
-      "overlays/prod/kustomization.yaml#0 secretGenerator app-files [tls.crt,tls.key]",
       "overlays/prod/kustomization.yaml#0 secretGenerator app-literals [DB_PASSWORD,API_KEY]",
     ]);
-    const generator = report.findings.find((f) => f.via === "envs");
-    expect(generator?.references).toEqual(["secrets.env"]);
+    // The envs/files generators read files that are not in the tree: reported apart, not as findings.
+    expect(summary(report.referencesOutsideGit)).toEqual([
+      "overlays/prod/kustomization.yaml#0 secretGenerator app-env []",
+      "overlays/prod/kustomization.yaml#0 secretGenerator app-files [tls.crt,tls.key]",
+    ]);
+    expect(report.referencesOutsideGit[0]?.references).toEqual(["secrets.env"]);
     expect(JSON.stringify(report)).not.toMatch(new RegExp(SECRET_VALUES.join("|")));
+  });
+
+  it("counts secretGenerator envs/files as findings when the files they read are in Git", async () => {
+    const r = repo();
+    r.write("overlays/prod/kustomization.yaml", secretManifests["overlays/prod/kustomization.yaml"]!);
+    r.write("overlays/prod/secrets.env", "A=literal-LEAK-value\n");
+    r.write("overlays/prod/keys/server.key", "literal-LEAK-value\n");
+    r.write(".gitignore", "*.key\n");
+    const worktree = await scanForPlaintext({ target: r.dir });
+    expect(summary(worktree.findings)).toEqual([
+      "overlays/prod/kustomization.yaml#0 secretGenerator app-env []",
+      "overlays/prod/kustomization.yaml#0 secretGenerator app-literals [DB_PASSWORD,API_KEY]",
+    ]);
+    expect(summary(worktree.referencesOutsideGit)).toEqual([
+      "overlays/prod/kustomization.yaml#0 secretGenerator app-files [tls.crt,tls.key]",
+    ]);
+
+    r.git("add", "overlays/prod/kustomization.yaml");
+    const staged = await scanForPlaintext({ target: r.dir, source: "index" });
+    expect(staged.findings.map((f) => f.via)).toEqual(["literals"]);
+    r.git("add", "overlays/prod/secrets.env");
+    r.git("commit", "-q", "-m", "env file committed");
+    const history = await scanForPlaintext({ target: r.dir, source: "history" });
+    expect(history.findings.map((f) => f.via).sort()).toEqual(["envs", "literals"]);
   });
 
   it("reports nothing for SealedSecrets, Secrets without data, other kinds and ignored files", async () => {
