@@ -1,7 +1,9 @@
 // Errors of the Git store: what is wrong, then what to do (the CLI prints both on one line).
-export class GitStoreError extends Error {
+import { SealError } from "../errors.js";
+
+export class GitStoreError extends SealError {
   constructor(problem: string, hint: string, options?: { cause?: unknown }) {
-    super(`${problem}: ${hint}`, options);
+    super(problem, hint, options);
     this.name = "GitStoreError";
   }
 }
