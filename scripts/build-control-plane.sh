@@ -21,7 +21,8 @@ have_all() {
 if have_all; then echo "$bin"; exit 0; fi
 command -v go >/dev/null || { log "error: the Go toolchain is needed to build the control plane; install Go 1.26 or newer"; exit 1; }
 
-# Progress: `go build -v` names each package as it compiles it; count them against the package graph.
+# Progress: `go build -v` names each package as it compiles it; count them against the package graph
+# (packages already in Go's build cache are not named, so a binary may finish before reaching the total).
 build() { # build DIR OUTPUT PACKAGE LDFLAGS
   local dir=$1 out=$2 pkg=$3 ldflags=$4 total done=0
   total=$(cd "$dir" && go list -deps "$pkg" | wc -l)
@@ -29,7 +30,8 @@ build() { # build DIR OUTPUT PACKAGE LDFLAGS
   (cd "$dir" && go build -trimpath -v -ldflags "$ldflags" -o "$out.tmp" "$pkg" 2>&1) | while read -r line; do
     done=$((done + 1))
     if [ $((done % 50)) -eq 0 ]; then log "  $(basename "$out"): $done/$total packages compiled"; fi
-    case "$line" in *": "*|*"error"*) echo "$line" >&2 ;; esac
+    # `go build -v` prints bare package paths (some named ".../errors"); only these lines are diagnostics.
+    case "$line" in *.go:*|"#"*|go:*) echo "$line" >&2 ;; esac
   done
   [ "${PIPESTATUS[0]}" -eq 0 ] && [ -x "$out.tmp" ] || { log "error: building $pkg failed (see above)"; return 1; }
   mv "$out.tmp" "$out"
