@@ -32,7 +32,7 @@ Exit status: 1 when plaintext Secrets are found, 0 when none are, 2 on usage err
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(Scan);
     const source = flags.history ? "history" : flags.staged ? "index" : "worktree";
-    const progress = progressLine("scanning history (commits)");
+    const progress = progressLine(source === "history" ? "scanning history (commits)" : "scanning (files read)");
     let report: ScanReport;
     try {
       report = await scanForPlaintext({

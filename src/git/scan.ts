@@ -14,8 +14,8 @@ export interface ScanOptions {
   /** Directory or file to scan; the current directory by default. */
   target?: string;
   source?: ScanSource;
-  /** History scans: called after each commit. */
-  onProgress?: (commitsDone: number, commitsTotal: number) => void;
+  /** Called as work advances: commits done of a known total (history), or files read so far (working tree). */
+  onProgress?: (done: number, total?: number) => void;
 }
 
 export interface ScanReport {
@@ -94,7 +94,10 @@ export async function scanForPlaintext(options: ScanOptions = {}): Promise<ScanR
     const walk = walkWorktree(target, repo, {
       accept: mayHoldManifests,
       wanted: mentionsSecrets,
-      onRead: () => report.filesScanned++,
+      onRead: () => {
+        report.filesScanned++;
+        options.onProgress?.(report.filesScanned);
+      },
       onTooLarge: (filepath) => report.tooLarge.push(filepath),
     });
     for await (const file of walk) await examine(file.path, file.text);

@@ -15,17 +15,19 @@ export function renderTable(headers: string[], rows: string[][]): string {
 }
 
 /** A one-line progress counter on stderr, redrawn in place; a no-op when stderr is not a terminal. */
-export function progressLine(label: string): { update(done: number, total: number): void; done(): void } {
+export function progressLine(label: string): { update(done: number, total?: number): void; done(): void } {
   if (!process.stderr.isTTY) return { update: () => {}, done: () => {} };
+  // Quick runs draw nothing: the line appears only once the work has taken a noticeable time.
+  const start = Date.now();
   let last = 0;
   let drawn = false;
   return {
     update(done, total) {
       const now = Date.now();
-      if (done < total && now - last < 100) return;
+      if (now - start < 300 || (done !== total && now - last < 100)) return;
       last = now;
       drawn = true;
-      process.stderr.write(`\r${label}: ${done}/${total}`);
+      process.stderr.write(`\r${label}: ${done}${total === undefined ? "" : `/${total}`}`);
     },
     done() {
       if (drawn) process.stderr.write("\r\x1b[K");
