@@ -127,4 +127,36 @@ describe("scanForPlaintext in the index and history", () => {
     expect(history.findings[0]).toMatchObject({ path: "apps/db/secret.yaml", commit: leaked, name: "db-credentials" });
     expect(progress).toEqual(["1/3", "2/3", "3/3"]);
   });
+
+  it("--staged works before the first commit, and a PATH limits every source", async () => {
+    const r = repo();
+    r.write("a/secret.yaml", secretManifests["apps/db/secret.yaml"]!);
+    r.write("b/secret.yaml", secretManifests["apps/db/secret.yaml"]!);
+    r.git("add", ".");
+    expect(summary((await scanForPlaintext({ target: r.dir, source: "index" })).findings)).toEqual([
+      "a/secret.yaml#0 Secret db-credentials [password,username]",
+      "b/secret.yaml#0 Secret db-credentials [password,username]",
+    ]);
+    for (const source of ["worktree", "index", "history"] as const) {
+      if (source === "history") r.git("commit", "-q", "-m", "both");
+      const onlyB = await scanForPlaintext({ target: `${r.dir}/b`, source });
+      expect(onlyB.findings.map((f) => f.path)).toEqual(["b/secret.yaml"]);
+      const file = await scanForPlaintext({ target: `${r.dir}/a/secret.yaml`, source });
+      expect(file.findings.map((f) => f.path)).toEqual(["a/secret.yaml"]);
+    }
+  });
+
+  it("--history also walks branches other than the current one", async () => {
+    const r = repo();
+    r.write("README.md", "x\n");
+    r.git("add", "README.md");
+    r.git("commit", "-q", "-m", "base");
+    r.git("checkout", "-q", "-b", "feature");
+    r.write("leak.json", JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "j" }, data: { k: "dg==" } }));
+    r.git("add", "leak.json");
+    r.git("commit", "-q", "-m", "on a branch");
+    r.git("checkout", "-q", "main");
+    const history = await scanForPlaintext({ target: r.dir, source: "history" });
+    expect(summary(history.findings)).toEqual(["leak.json#0 Secret j [k]"]);
+  });
 });
