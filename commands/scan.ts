@@ -6,11 +6,11 @@ import { progressLine, renderTable } from "../src/git/table.js";
 export default class Scan extends Command {
   static override summary = "Find plaintext Secret manifests before they are pushed.";
 
-  static override description = `Looks for kind Secret (apiVersion v1) with data or stringData, in single and multi-document YAML,
-JSON and Lists, and for kustomize secretGenerator entries (literals, envs and files), in the working tree (honouring
-.gitignore), in the changes staged for commit (--staged), or in every commit reachable from any ref (--history).
-Reports file, document, name, namespace and key names; never a value.
-Exit status: 1 when plaintext Secrets are found, 0 when none are, 2 on usage errors. See docs/pre-commit.md.`;
+  static override description = [
+    "Looks for kind Secret (apiVersion v1) with data or stringData, in single and multi-document YAML, JSON and Lists, and for kustomize secretGenerator entries (literals always; envs and files when the files they read are in Git).",
+    "Scans the working tree (honouring .gitignore), the changes staged for commit (--staged), or every commit reachable from any branch, tag or ref (--history). Reports file, document, name, namespace and key names, never a value.",
+    "Exit status: 1 when plaintext Secrets are found, 0 when none are, 2 on usage errors. See docs/pre-commit.md for use as a pre-commit hook.",
+  ].join("\n\n");
 
   static override examples = [
     "<%= config.bin %> scan",

@@ -5,10 +5,10 @@ import { renderTable } from "../src/git/table.js";
 export default class Status extends Command {
   static override summary = "List the repository's sealed files and the keys each value is sealed to.";
 
-  static override description = `For every SealedSecret in the repository (YAML or JSON, multi-document), shows per value the key
-ids it is sealed to (spec.sealedTo), the clusters holding those keys, and flags values sealed to keys that are
-unknown, expired or retired. Keys come from --keys bundle files and from the clusters pinned in .seal/clusters.yaml.
-Values flagged here are candidates for \`kubectl seal reencrypt\`.`;
+  static override description = [
+    "For every SealedSecret in the repository (YAML or JSON, multi-document), shows per value the key ids it is sealed to (spec.sealedTo), the clusters holding those keys, and flags values sealed to keys that are unknown, expired or retired.",
+    "Keys come from --keys bundle files and from the clusters pinned in .seal/clusters.yaml. Values flagged here are candidates for `kubectl seal reencrypt`.",
+  ].join("\n\n");
 
   static override examples = [
     "<%= config.bin %> status",
@@ -21,7 +21,7 @@ Values flagged here are candidates for \`kubectl seal reencrypt\`.`;
   };
 
   static override flags = {
-    keys: Flags.string({ description: "key bundle file to compare with (repeatable)", multiple: true, default: [] }),
+    keys: Flags.string({ description: "key bundle file to compare with (repeatable)", multiple: true, helpValue: "BUNDLE" }),
     output: Flags.string({ char: "o", description: "output format", options: ["table", "json"], default: "table" }),
   };
 
@@ -31,7 +31,7 @@ Values flagged here are candidates for \`kubectl seal reencrypt\`.`;
     try {
       report = await sealedStatus({
         ...(args.path === undefined ? {} : { target: args.path }),
-        bundleFiles: flags.keys,
+        bundleFiles: flags.keys ?? [],
       });
     } catch (error) {
       this.error(error instanceof Error ? error.message : String(error), { exit: 2 });
