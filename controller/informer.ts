@@ -1,0 +1,182 @@
+// List+watch caches of SealedSecrets and Secrets, built on client-node's informer, made to survive the API server.
+// client-node's ListWatch resumes from the last resourceVersion after a clean close and relists after 410 Gone,
+// but on any other error (connection refused while the API server restarts, 5xx, a failed list) it stops for good
+// and only calls its error callbacks. Here every such stop is followed by a restart after a backoff; the restart
+// resumes from the last resourceVersion seen, so no update is missed, and relists if that version has expired.
+import { CoreV1Api, CustomObjectsApi, makeInformer } from "@kubernetes/client-node";
+import type { Informer, KubeConfig, KubernetesListObject, KubernetesObject, ObjectCache, V1Secret } from "@kubernetes/client-node";
+import { API_VERSION } from "../src/types.js";
+import type { SealedSecret } from "../src/types.js";
+import { describeApiError } from "./audit.js";
+import type { Logger } from "./log.js";
+
+export type ChangeHandler<T> = (obj: T, verb: "add" | "update" | "delete") => void;
+
+const RESTART_BASE_MS = 500;
+const RESTART_MAX_MS = 15_000;
+
+/** One informer on one API path that restarts itself with exponential backoff after errors. */
+class RestartingInformer<T extends KubernetesObject> {
+  private readonly informer: Informer<T> & ObjectCache<T>;
+  private listed = false;
+  private stopped = true;
+  private failures = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    kc: KubeConfig,
+    private readonly path: string,
+    list: () => Promise<KubernetesListObject<T>>,
+    onChange: ChangeHandler<T>,
+    private readonly log: Logger,
+  ) {
+    this.informer = makeInformer<T>(kc, path, async () => {
+      const result = await list();
+      this.listed = true;
+      this.failures = 0;
+      this.log.debug("listed", { path, items: result.items.length });
+      return result;
+    });
+    for (const verb of ["add", "update", "delete"] as const) {
+      this.informer.on(verb, (obj) => {
+        this.failures = 0;
+        onChange(obj, verb);
+      });
+    }
+    this.informer.on("error", (err: unknown) => this.restartLater(err));
+  }
+
+  get cache(): ObjectCache<T> {
+    return this.informer;
+  }
+
+  /** True once the first list has filled the cache. */
+  synced(): boolean {
+    return this.listed;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.informer.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    await this.informer.stop();
+  }
+
+  private restartLater(err: unknown): void {
+    if (this.stopped) return;
+    this.failures += 1;
+    const delay = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** Math.min(this.failures - 1, 10));
+    this.log.warn("watch stopped, restarting", { path: this.path, delayMs: delay, error: describeApiError(err) });
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      if (this.stopped) return;
+      this.informer.start().catch((e: unknown) => this.restartLater(e));
+    }, delay);
+  }
+}
+
+/** Informers for one resource in each watched namespace (or one for all namespaces), read as one cache. */
+export class ResourceCache<T extends KubernetesObject> {
+  private readonly byNamespace = new Map<string, RestartingInformer<T>>();
+
+  constructor(
+    private readonly all: RestartingInformer<T> | undefined,
+    namespaced: [string, RestartingInformer<T>][],
+  ) {
+    for (const [ns, informer] of namespaced) this.byNamespace.set(ns, informer);
+  }
+
+  private informers(): RestartingInformer<T>[] {
+    return this.all ? [this.all] : [...this.byNamespace.values()];
+  }
+
+  get(name: string, namespace: string): T | undefined {
+    const informer = this.all ?? this.byNamespace.get(namespace);
+    return informer?.cache.get(name, namespace);
+  }
+
+  list(): T[] {
+    return this.informers().flatMap((i) => [...i.cache.list()]);
+  }
+
+  synced(): boolean {
+    return this.informers().every((i) => i.synced());
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.informers().map((i) => i.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.informers().map((i) => i.stop()));
+  }
+}
+
+interface ResourceSpec<T extends KubernetesObject> {
+  /** API path of the collection; `ns` undefined means all namespaces. */
+  path(ns: string | undefined): string;
+  list(ns: string | undefined): Promise<KubernetesListObject<T>>;
+}
+
+function buildCache<T extends KubernetesObject>(
+  kc: KubeConfig,
+  spec: ResourceSpec<T>,
+  namespaces: string[],
+  onChange: ChangeHandler<T>,
+  log: Logger,
+): ResourceCache<T> {
+  const make = (ns: string | undefined): RestartingInformer<T> =>
+    new RestartingInformer<T>(kc, spec.path(ns), () => spec.list(ns), onChange, log);
+  if (namespaces.length === 0) return new ResourceCache<T>(make(undefined), []);
+  return new ResourceCache<T>(undefined, [...new Set(namespaces)].map((ns) => [ns, make(ns)]));
+}
+
+const [GROUP, VERSION] = API_VERSION.split("/") as [string, string];
+const PLURAL = "sealedsecrets";
+
+export function sealedSecretCache(
+  kc: KubeConfig,
+  namespaces: string[],
+  onChange: ChangeHandler<SealedSecret>,
+  log: Logger,
+): ResourceCache<SealedSecret & KubernetesObject> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  return buildCache<SealedSecret & KubernetesObject>(
+    kc,
+    {
+      path: (ns) => `/apis/${GROUP}/${VERSION}${ns ? `/namespaces/${ns}` : ""}/${PLURAL}`,
+      list: async (ns) =>
+        (ns
+          ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
+          : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as KubernetesListObject<
+          SealedSecret & KubernetesObject
+        >,
+    },
+    namespaces,
+    onChange,
+    log.with({ resource: PLURAL }),
+  );
+}
+
+export function secretCache(
+  kc: KubeConfig,
+  namespaces: string[],
+  onChange: ChangeHandler<V1Secret>,
+  log: Logger,
+): ResourceCache<V1Secret> {
+  const api = kc.makeApiClient(CoreV1Api);
+  return buildCache<V1Secret>(
+    kc,
+    {
+      path: (ns) => `/api/v1${ns ? `/namespaces/${ns}` : ""}/secrets`,
+      list: (ns) => (ns ? api.listNamespacedSecret({ namespace: ns }) : api.listSecretForAllNamespaces()),
+    },
+    namespaces,
+    onChange,
+    log.with({ resource: "secrets" }),
+  );
+}

@@ -1,0 +1,158 @@
+// A keyed work queue in the shape of client-go's workqueue: it holds keys ("namespace/name"), not objects;
+// a key is queued at most once; a key being processed is never handed to a second worker, and if it is added
+// meanwhile it is processed again afterwards. Failed keys come back after a per-key exponential backoff, up to a
+// bounded number of retries. The retry policy lives here and nowhere else.
+import type { Logger } from "./log.js";
+
+/** What a handler reports for a key it processed without throwing. */
+export type Outcome = "done" | "permanent";
+
+export interface QueueOptions {
+  /** First retry delay; doubles on every failure of the same key. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Failures after which a key is dropped until something adds it again. */
+  maxRetries?: number;
+  /** Called whenever the number of waiting keys changes (for the queue depth gauge). */
+  onDepth?: (depth: number) => void;
+}
+
+export class WorkQueue {
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  readonly maxRetries: number;
+  private readonly onDepth: (depth: number) => void;
+
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  // Keys added while being processed: re-queued when their processing ends.
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly waiters: ((key: string | undefined) => void)[] = [];
+  private shuttingDown = false;
+
+  constructor(opts: QueueOptions = {}) {
+    this.baseDelayMs = opts.baseDelayMs ?? 200;
+    this.maxDelayMs = opts.maxDelayMs ?? 60_000;
+    this.maxRetries = opts.maxRetries ?? 15;
+    this.onDepth = opts.onDepth ?? (() => {});
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+
+  add(key: string): void {
+    if (this.shuttingDown) return;
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.processing.add(key);
+      waiter(key);
+      return;
+    }
+    this.queued.add(key);
+    this.queue.push(key);
+    this.onDepth(this.queue.length);
+  }
+
+  /** Adds `key` after its backoff delay; returns false (and forgets the key) once it has failed too often. */
+  addRateLimited(key: string): boolean {
+    const failures = (this.failures.get(key) ?? 0) + 1;
+    if (failures > this.maxRetries) {
+      this.forget(key);
+      return false;
+    }
+    this.failures.set(key, failures);
+    this.addAfter(key, this.delayFor(failures));
+    return true;
+  }
+
+  addAfter(key: string, delayMs: number): void {
+    if (this.shuttingDown) return;
+    const previous = this.timers.get(key);
+    if (previous) clearTimeout(previous);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  /** Clears the failure count of `key`: call after it succeeds or fails for good. */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  retries(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Exponential backoff with a cap: base * 2^(failures-1). */
+  delayFor(failures: number): number {
+    return Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.min(failures - 1, 30));
+  }
+
+  /** The next key to process, waiting if there is none; undefined once the queue is shut down. */
+  get(): Promise<string | undefined> {
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    const key = this.queue.shift();
+    if (key !== undefined) {
+      this.queued.delete(key);
+      this.processing.add(key);
+      this.onDepth(this.queue.length);
+      return Promise.resolve(key);
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Marks `key` processed; if it was added meanwhile it is queued again. */
+  done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.delete(key)) this.add(key);
+  }
+
+  shutDown(): void {
+    this.shuttingDown = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const waiter of this.waiters.splice(0)) waiter(undefined);
+  }
+
+  /**
+   * Runs `workers` loops that take keys and call `handle`. "done" and "permanent" forget the key's failures (a
+   * permanent failure was recorded by the handler and waits for something to change); a thrown error re-queues the
+   * key with backoff. Resolves when the queue is shut down and the workers are idle.
+   */
+  async run(workers: number, handle: (key: string) => Promise<Outcome>, log: Logger): Promise<void> {
+    const worker = async (): Promise<void> => {
+      for (let key = await this.get(); key !== undefined; key = await this.get()) {
+        try {
+          const outcome = await handle(key);
+          this.forget(key);
+          log.debug("synced", { key, outcome });
+        } catch (err) {
+          if (this.addRateLimited(key)) {
+            log.warn("sync failed, will retry", { key, retries: this.retries(key), error: errorText(err) });
+          } else {
+            log.error("sync failed too often, dropped until the object changes", { key, error: errorText(err) });
+          }
+        } finally {
+          this.done(key);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, workers) }, worker));
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
