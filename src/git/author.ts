@@ -26,7 +26,7 @@ function fsServing(configFile: string): FsClient {
   return {
     promises: {
       ...fs.promises,
-      readFile: (file: string, options?: unknown) =>
+      readFile: async (file: string, options?: unknown) =>
         file === `${VIRTUAL_GITDIR}/config`
           ? fs.promises.readFile(configFile, options as BufferEncoding)
           : fs.promises.readFile(file, options as BufferEncoding),

@@ -1,6 +1,8 @@
 // Blobs from the Git object store to scan: those staged for commit, or every blob in the history.
 import * as fs from "node:fs";
+import * as path from "node:path";
 import git from "isomorphic-git";
+import type { FsClient } from "isomorphic-git";
 import { headCommit, type Repository } from "./repo.js";
 
 export interface BlobAt {
@@ -25,13 +27,39 @@ function mayLeadUnder(dir: string, prefix: string): boolean {
   return underPrefix(dir, prefix) || prefix.startsWith(`${dir}/`);
 }
 
+/**
+ * The file system to read the index through. During `git commit -a` or `git commit FILE...`, git runs the
+ * pre-commit hook with GIT_INDEX_FILE naming a temporary index that holds what is about to be committed;
+ * isomorphic-git only knows $GIT_DIR/index, so that one path is redirected.
+ */
+function indexFs(repo: Repository): FsClient {
+  const alternate = process.env.GIT_INDEX_FILE;
+  if (!alternate) return fs;
+  const own = path.join(repo.gitdir, "index");
+  const target = path.resolve(alternate);
+  const redirect = (file: string): string => (typeof file === "string" && path.resolve(file) === own ? target : file);
+  // Every method must return a promise even for bad arguments: isomorphic-git probes `readFile()` with none to
+  // tell a promise file system from a callback one.
+  return {
+    promises: {
+      ...fs.promises,
+      readFile: async (file: string, options?: unknown) =>
+        fs.promises.readFile(redirect(file), options as BufferEncoding),
+      writeFile: async (file: string, data: Uint8Array, options?: unknown) =>
+        fs.promises.writeFile(redirect(file), data, options as BufferEncoding),
+      stat: async (file: string) => fs.promises.stat(redirect(file)),
+      lstat: async (file: string) => fs.promises.lstat(redirect(file)),
+    },
+  };
+}
+
 /** Blobs of the index that differ from HEAD: exactly what the next commit adds or changes. */
 export async function stagedBlobs(repo: Repository, filter: BlobFilter): Promise<BlobAt[]> {
   const head = await headCommit(repo);
   const blobs: BlobAt[] = [];
   const trees = head ? [git.TREE({ ref: head }), git.STAGE()] : [git.STAGE()];
   await git.walk({
-    fs,
+    fs: indexFs(repo),
     dir: repo.dir,
     gitdir: repo.gitdir,
     cache: repo.cache,
@@ -129,7 +157,7 @@ export async function readBlobAt(repo: Repository, blob: BlobAt): Promise<Uint8A
 
 /** Paths in the index. */
 export async function indexPaths(repo: Repository): Promise<Set<string>> {
-  return new Set(await git.listFiles({ fs, gitdir: repo.gitdir, cache: repo.cache }));
+  return new Set(await git.listFiles({ fs: indexFs(repo), gitdir: repo.gitdir, cache: repo.cache }));
 }
 
 /** Whether `filepath` is a file in `commit`'s tree. */

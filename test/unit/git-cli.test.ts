@@ -1,5 +1,6 @@
 // The scan and status commands run as real processes through oclif, on the build in dist/ (`npm run build`).
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -89,6 +90,35 @@ describe("kubectl-seal scan (process)", () => {
     expect(history.status).toBe(1);
     expect(history.stdout).toMatch(new RegExp(`^${leaked} +apps/db/secret\\.yaml +0 +Secret +db-credentials`, "m"));
     expect(history.stdout + history.stderr).not.toMatch(leaks);
+  });
+});
+
+describe("kubectl-seal scan --staged as a real pre-commit hook", () => {
+  function installHook(r: TempRepo): void {
+    const entry = path.join(r.dir, ".git", "kubectl-seal.mjs");
+    fs.writeFileSync(entry, oclifEntry.replace("process.argv.slice(1)", "process.argv.slice(2)"));
+    const hook = path.join(r.dir, ".git", "hooks", "pre-commit");
+    fs.writeFileSync(hook, `#!/bin/sh\nexec "${process.execPath}" "${entry}" scan --staged\n`, { mode: 0o755 });
+  }
+  const commit = (r: TempRepo, ...args: string[]) =>
+    spawnSync("git", ["commit", "-q", ...args], { cwd: r.dir, encoding: "utf8", env: { ...process.env, HOME: r.dir } });
+
+  it("refuses `git commit -a` that would add a Secret (the hook reads git's temporary index)", () => {
+    const r = repo();
+    r.write("deploy/config.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n");
+    r.git("add", ".");
+    r.git("commit", "-q", "-m", "config");
+    installHook(r);
+    r.write("deploy/config.yaml", secretManifests["apps/db/secret.yaml"]!); // modified, not staged: -a stages it
+    const refused = commit(r, "-a", "-m", "add secret");
+    expect(refused.status).toBe(1);
+    expect(refused.stdout + refused.stderr).toContain("deploy/config.yaml");
+    expect(refused.stdout + refused.stderr).not.toMatch(leaks);
+    expect(r.git("log", "--format=%s")).toBe("config\n");
+
+    r.write("deploy/config.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: changed}\n");
+    expect(commit(r, "-a", "-m", "harmless change").status).toBe(0);
+    expect(r.git("log", "-1", "--format=%s")).toBe("harmless change\n");
   });
 });
 
