@@ -1,0 +1,160 @@
+// One local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) on 127.0.0.1, built from
+// the pinned Go modules by scripts/build-control-plane.sh. All state lives in a fresh folder under os.tmpdir().
+import { spawn } from "node:child_process";
+import { mkdtemp, mkdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { apiStatus, freePort, httpOk, mintServiceAccountToken } from "./api.ts";
+import { launch, startReaper, terminate, waitUntil } from "./processes.ts";
+import type { RunningProcess } from "./processes.ts";
+import { users, writeKubeconfig, writePki } from "./pki.ts";
+import type { Tokens, User } from "./pki.ts";
+
+export type { Tokens, User };
+export { users };
+
+export interface ControlPlane {
+  /** Admin kubeconfig (user `admin`, group system:masters). */
+  readonly kubeconfig: string;
+  /** https://127.0.0.1:<port> */
+  readonly server: string;
+  /** CA that signed the API server's serving certificate. */
+  readonly caFile: string;
+  /** The kubectl built with the control plane. */
+  readonly kubectl: string;
+  readonly binDir: string;
+  /** Temporary folder with all state (certificates, etcd data, logs under logs/); removed by stop(). */
+  readonly dir: string;
+  /** Static bearer tokens: admin is in system:masters, alice and bob only in system:authenticated. */
+  readonly tokens: Tokens;
+  kubeconfigFor(user: User): string;
+  /** A TokenRequest token for ServiceAccount `namespace/name` (the ServiceAccount must exist). */
+  serviceAccountToken(namespace: string, name: string): Promise<string>;
+  /** Stops kube-apiserver and starts it again on the same port; resolves once it is ready. */
+  restartApiServer(): Promise<void>;
+  /** Stops every process and removes `dir`. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Builds (or finds in the cache) the binaries; the build's progress goes to this process's stderr. */
+export function buildControlPlane(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const build = spawn("bash", [join(root, "scripts/build-control-plane.sh")], { stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    build.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    build.once("error", reject);
+    build.once("exit", (code) => {
+      const binDir = stdout.trim().split("\n").pop();
+      if (code === 0 && binDir) resolve(binDir);
+      else reject(new Error(`scripts/build-control-plane.sh failed (exit ${code}); its output is above`));
+    });
+  });
+}
+
+export async function startControlPlane(options: { binDir?: string } = {}): Promise<ControlPlane> {
+  const binDir = options.binDir ?? (await buildControlPlane());
+  const bin = (name: string) => join(binDir, name);
+  const dir = await mkdtemp(join(tmpdir(), "kubectl-seal-cp-"));
+  const reaper = startReaper(dir);
+  const running = new Set<RunningProcess>();
+  let apiServer: RunningProcess | undefined;
+  let stopped = false;
+
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    // Controllers first, then the API server, then its storage: each can still shut down cleanly.
+    for (const p of [...running].reverse()) await terminate(p);
+    await rm(dir, { recursive: true, force: true });
+    reaper.release();
+  };
+
+  try {
+    await mkdir(join(dir, "logs"));
+    const log = (name: string) => join(dir, "logs", `${name}.log`);
+    const start = (name: string, args: string[]) => {
+      const p = launch(name, bin(name), args, log(name), reaper);
+      running.add(p);
+      p.exited.then(() => running.delete(p));
+      return p;
+    };
+    const pki = await writePki(dir);
+    const [etcdPort, etcdPeerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+
+    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+    const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
+    const etcd = start("etcd", [
+      "--name=default", `--data-dir=${join(dir, "etcd")}`,
+      `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=default=${peerUrl}`,
+      "--unsafe-no-fsync", // throwaway data: durability costs seconds per test run for nothing
+      "--log-level=warn",
+    ]);
+    await waitUntil("etcd to be healthy", () => httpOk(`${etcdUrl}/health`), [etcd]);
+
+    const server = `https://127.0.0.1:${apiPort}`;
+    const apiServerArgs = [
+      `--etcd-servers=${etcdUrl}`,
+      "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", `--secure-port=${apiPort}`,
+      // The `kubernetes` Service's endpoints may not point at a loopback address, so do not reconcile them.
+      "--endpoint-reconciler-type=none",
+      `--tls-cert-file=${pki.certFile}`, `--tls-private-key-file=${pki.keyFile}`, `--cert-dir=${join(dir, "apiserver")}`,
+      `--token-auth-file=${pki.tokenFile}`,
+      "--authorization-mode=Node,RBAC",
+      `--service-account-key-file=${pki.serviceAccountPublicKeyFile}`,
+      `--service-account-signing-key-file=${pki.serviceAccountPrivateKeyFile}`,
+      "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+      "--service-cluster-ip-range=10.96.0.0/16",
+      "--profiling=false",
+    ];
+    const startApiServer = async () => {
+      apiServer = start("kube-apiserver", apiServerArgs);
+      await waitUntil("kube-apiserver /readyz", async () => (await apiStatus(server, pki.caFile, pki.tokens.admin, "/readyz")) === 200, [etcd, apiServer]);
+    };
+    await startApiServer();
+
+    const kubeconfigs = {} as Record<User, string>;
+    for (const user of users) kubeconfigs[user] = await writeKubeconfig(join(dir, `${user}.kubeconfig`), server, pki.caFile, user, pki.tokens[user]);
+    const controllerKubeconfig = await writeKubeconfig(join(dir, "kube-controller-manager.kubeconfig"), server, pki.caFile,
+      "system:kube-controller-manager", pki.controllerManagerToken);
+
+    const controllerManager = start("kube-controller-manager", [
+      `--kubeconfig=${controllerKubeconfig}`,
+      "--secure-port=0", // no metrics/health endpoint needed; readiness is observed through the API instead
+      "--leader-elect=false",
+      "--use-service-account-credentials",
+      `--root-ca-file=${pki.caFile}`,
+      `--service-account-private-key-file=${pki.serviceAccountPrivateKeyFile}`,
+      `--cluster-signing-cert-file=${pki.caFile}`, `--cluster-signing-key-file=${pki.caKeyFile}`,
+      "--controllers=*",
+    ]);
+    // The serviceaccount controller creating `default` in `default` shows the controller manager is working.
+    await waitUntil("kube-controller-manager to create the default ServiceAccount",
+      async () => (await apiStatus(server, pki.caFile, pki.tokens.admin, "/api/v1/namespaces/default/serviceaccounts/default")) === 200,
+      [etcd, apiServer, controllerManager]);
+
+    return {
+      kubeconfig: kubeconfigs.admin,
+      server,
+      caFile: pki.caFile,
+      kubectl: bin("kubectl"),
+      binDir,
+      dir,
+      tokens: pki.tokens,
+      kubeconfigFor: (user) => kubeconfigs[user],
+      serviceAccountToken: (namespace, name) => mintServiceAccountToken(bin("kubectl"), kubeconfigs.admin, namespace, name),
+      restartApiServer: async () => {
+        if (apiServer) await terminate(apiServer);
+        await startApiServer();
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
