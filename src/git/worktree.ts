@@ -8,6 +8,7 @@ import { MAX_MANIFEST_BYTES } from "./documents.js";
 import type { Repository } from "./repo.js";
 
 const NEVER_ENTERED = new Set([".git", "node_modules"]);
+const TOO_LARGE = Symbol("too large");
 
 /**
  * isIgnored() re-reads every .gitignore on a path at each call; during one walk they do not change, so this file
@@ -72,20 +73,17 @@ export async function* walkWorktree(
   const base = repo?.dir ?? start;
   const ignored = ignoreChecker(repo);
   // Synchronous reads: for many small files they are several times faster than fs.promises round trips.
-  const read = (absolute: string, relative: string): string | undefined => {
-    const { size } = fs.statSync(absolute);
-    if (size > MAX_MANIFEST_BYTES) {
-      options.onTooLarge?.(relative);
-      return undefined;
-    }
+  const read = (absolute: string): string | typeof TOO_LARGE | undefined => {
+    if (fs.statSync(absolute).size > MAX_MANIFEST_BYTES) return TOO_LARGE;
     const text = fs.readFileSync(absolute, "utf8");
     options.onRead?.();
     return options.wanted(text) ? text : undefined;
   };
   if (fs.statSync(start).isFile()) {
     const relative = path.relative(base, start).split(path.sep).join("/") || path.basename(start);
-    const text = read(start, relative);
-    if (text !== undefined) yield { path: relative, absolute: start, text };
+    const text = read(start);
+    if (text === TOO_LARGE) options.onTooLarge?.(relative);
+    else if (text !== undefined) yield { path: relative, absolute: start, text };
     return;
   }
   const pending = [start];
@@ -107,8 +105,10 @@ export async function* walkWorktree(
         continue;
       }
       if (!entry.isFile() || !options.accept(relative)) continue;
-      const text = read(absolute, relative);
-      if (text !== undefined && !(await ignored(relative))) yield { path: relative, absolute, text };
+      const text = read(absolute);
+      if (text === undefined || (await ignored(relative))) continue;
+      if (text === TOO_LARGE) options.onTooLarge?.(relative);
+      else yield { path: relative, absolute, text };
     }
     pending.push(...subdirs.reverse()); // popped in ascending order
   }

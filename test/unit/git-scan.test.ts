@@ -160,3 +160,15 @@ describe("scanForPlaintext in the index and history", () => {
     expect(summary(history.findings)).toEqual(["leak.json#0 Secret j [k]"]);
   });
 });
+
+describe("scanForPlaintext size cap", () => {
+  it("names tracked files over 4 MiB instead of reading them, and says nothing of ignored ones", async () => {
+    const r = repo();
+    const big = `${secretManifests["apps/db/secret.yaml"]}# ${"x".repeat(4 * 1024 * 1024)}\n`;
+    r.write("big.yaml", big);
+    r.write("ignored/big.yaml", big);
+    r.write(".gitignore", "ignored/*.yaml\n");
+    const report = await scanForPlaintext({ target: r.dir });
+    expect(report).toMatchObject({ findings: [], tooLarge: ["big.yaml"] });
+  });
+});
