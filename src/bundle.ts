@@ -1,0 +1,119 @@
+// Key bundles: the public side of a key set, signed with a long-lived Ed25519 identity (tweetnacl) so a client
+// can trust a bundle it did not fetch itself. Signed bytes (docs/FORMAT.md "Key bundle"):
+//   "seal.dev/v1alpha1 key bundle\n" + JSON.stringify({ signer, issued, keys: [{ id, type, recipient, created, expires }] })
+// with exactly that key order and `expires: null` for a key without expiry.
+import { createHash } from "node:crypto";
+import nacl from "tweetnacl";
+import { decodeBase64, encodeBase64 } from "./base64.js";
+import { BundleError } from "./errors.js";
+import { keyIdOf, keyTypeOf, publicKeyOf } from "./keys.js";
+import { API_VERSION, type KeyBundle, type PublicKey } from "./types.js";
+
+const DOMAIN = `${API_VERSION} key bundle\n`;
+
+export interface Signer {
+  /** Base64 Ed25519 public key (32 bytes). */
+  publicKey: string;
+  /** tweetnacl secret key (64 bytes: seed + public key). Never logged. */
+  secretKey: Uint8Array;
+}
+
+export function generateSigner(): Signer {
+  const pair = nacl.sign.keyPair();
+  return { publicKey: encodeBase64(pair.publicKey), secretKey: pair.secretKey };
+}
+
+/** The exact bytes a bundle signature covers. */
+export function bundleSigningBytes(bundle: Pick<KeyBundle, "signer" | "issued" | "keys">): Uint8Array {
+  const keys = bundle.keys.map((k) => ({ id: k.id, type: k.type, recipient: k.recipient, created: k.created, expires: k.expires ?? null }));
+  return new TextEncoder().encode(DOMAIN + JSON.stringify({ signer: bundle.signer, issued: bundle.issued, keys }));
+}
+
+export function signBundle(keys: readonly PublicKey[], signerSecretKey: Uint8Array, issued: string = new Date().toISOString()): KeyBundle {
+  if (signerSecretKey.length !== nacl.sign.secretKeyLength) {
+    throw new BundleError("the signing key is not a 64-byte Ed25519 secret key", "use the identity made by generateSigner()");
+  }
+  const signer = encodeBase64(nacl.sign.keyPair.fromSecretKey(signerSecretKey).publicKey);
+  const unsigned = { signer, issued, keys: keys.map(publicKeyOf) };
+  const signature = encodeBase64(nacl.sign.detached(bundleSigningBytes(unsigned), signerSecretKey));
+  return { apiVersion: API_VERSION, kind: "KeyBundle", ...unsigned, signature };
+}
+
+/** "SHA256:" + unpadded base64 of SHA-256 over the raw 32-byte public key, like ssh-keygen -l. */
+export function fingerprintOf(signerPublicKey: string): string {
+  const raw = decodeBase64(signerPublicKey);
+  if (raw?.length !== nacl.sign.publicKeyLength) {
+    throw new BundleError("the signer is not a base64 Ed25519 public key", "check the pinned signer value");
+  }
+  return `SHA256:${createHash("sha256").update(raw).digest("base64").replace(/=+$/, "")}`;
+}
+
+/**
+ * A verified bundle from a parsed document. Checks shape, the pinned signer (if given), the signature and that
+ * every key id is the one derived from its recipient. Any failure is a BundleError saying what to do.
+ */
+export function verifyBundle(doc: unknown, pinnedSigner?: string): KeyBundle {
+  const bundle = bundleShape(doc);
+  const signer = decodeBase64(bundle.signer);
+  if (signer?.length !== nacl.sign.publicKeyLength) {
+    throw new BundleError("key bundle: signer is not a base64 Ed25519 public key", "fetch the bundle again");
+  }
+  if (pinnedSigner !== undefined && pinnedSigner !== bundle.signer) {
+    throw new BundleError(
+      `key bundle is signed by ${fingerprintOf(bundle.signer)}, not by the pinned ${fingerprintOf(pinnedSigner)}`,
+      "someone may be impersonating the cluster; if the cluster's identity key was really replaced, pin the new one",
+    );
+  }
+  const signature = decodeBase64(bundle.signature);
+  if (signature?.length !== nacl.sign.signatureLength || !nacl.sign.detached.verify(bundleSigningBytes(bundle), signature, signer)) {
+    throw new BundleError(
+      `key bundle signed by ${fingerprintOf(bundle.signer)} has an invalid signature`,
+      "the bundle was altered after signing; fetch it again from the cluster",
+    );
+  }
+  for (const key of bundle.keys) {
+    if (keyIdOf(key.recipient) !== key.id) {
+      throw new BundleError(`key bundle: key id ${key.id} does not match its recipient`, "the bundle was built wrongly; fetch it again");
+    }
+  }
+  return bundle;
+}
+
+function bundleShape(doc: unknown): KeyBundle {
+  const fail = (problem: string): never => {
+    throw new BundleError(`key bundle ${problem}`, "pass the bundle.yaml published by the cluster or made by `kubectl seal keys generate`");
+  };
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return fail("is not an object");
+  const d = doc as Record<string, unknown>;
+  if (d["apiVersion"] !== API_VERSION || d["kind"] !== "KeyBundle") return fail(`is not a ${API_VERSION} KeyBundle`);
+  for (const field of ["signer", "issued", "signature"]) {
+    if (typeof d[field] !== "string") return fail(`has no ${field}`);
+  }
+  if (!Array.isArray(d["keys"])) return fail("has no keys list");
+  const keys = (d["keys"] as unknown[]).map((k, i): PublicKey => {
+    const key = (typeof k === "object" && k !== null ? k : {}) as Record<string, unknown>;
+    for (const field of ["id", "type", "recipient", "created"]) {
+      if (typeof key[field] !== "string") return fail(`key ${i + 1} has no ${field}`);
+    }
+    if (key["expires"] !== undefined && key["expires"] !== null && typeof key["expires"] !== "string") return fail(`key ${i + 1} has a bad expires`);
+    const recipient = key["recipient"] as string;
+    let type;
+    try {
+      type = keyTypeOf(recipient);
+    } catch {
+      return fail(`key ${i + 1} has an invalid recipient`);
+    }
+    if (key["type"] !== type) return fail(`key ${i + 1} says type ${String(key["type"])} but its recipient is ${type}`);
+    const out: PublicKey = { id: key["id"] as string, type, recipient, created: key["created"] as string };
+    if (typeof key["expires"] === "string") out.expires = key["expires"];
+    return out;
+  });
+  return {
+    apiVersion: API_VERSION,
+    kind: "KeyBundle",
+    signer: d["signer"] as string,
+    issued: d["issued"] as string,
+    keys,
+    signature: d["signature"] as string,
+  };
+}

@@ -1,0 +1,84 @@
+// Sealing: each Secret value becomes a binary age v1 file whose plaintext is the binding line + the value,
+// encrypted to every sealing key plus any extra recipients (a recovery key, a second cluster).
+import { Encrypter } from "age-encryption";
+import { encodeBase64 } from "./base64.js";
+import { InputError } from "./errors.js";
+import { keyIdOf, keyTypeOf } from "./keys.js";
+import { describeObject, isDataKey } from "./names.js";
+import { bindingLine, bindPlaintext, parseScope, requireScopeTarget } from "./scope.js";
+import { API_VERSION, type PlainSecret, type PublicKey, type Scope, type SealedSecret, type SealedSecretSpec } from "./types.js";
+
+export interface SealOptions {
+  scope: Scope;
+  /** Extra age recipients (age1... or age1pq1...), sealed to in addition to `keys`. */
+  recipients?: string[];
+  /** Keys whose `expires` is before this are not sealed to. Defaults to now. */
+  now?: Date;
+}
+
+/** Seal every value of `secret` to all unexpired `keys` and the extra recipients. */
+export async function seal(secret: PlainSecret, keys: readonly PublicKey[], options: SealOptions): Promise<SealedSecret> {
+  const what = `Secret ${describeObject(secret.namespace, secret.name)}`;
+  const scope = parseScope(options.scope, what);
+  requireScopeTarget(scope, secret.namespace, secret.name, what);
+  const recipients = sealingRecipients(keys, options.recipients ?? [], options.now ?? new Date(), what);
+
+  const encrypter = new Encrypter();
+  for (const recipient of recipients) encrypter.addRecipient(recipient);
+  const ids = recipients.map(keyIdOf);
+
+  const encryptedData: Record<string, string> = {};
+  const sealedTo: Record<string, string[]> = {};
+  for (const dataKey of Object.keys(secret.data).sort()) {
+    const value = secret.data[dataKey];
+    if (value === undefined) continue;
+    if (!isDataKey(dataKey)) {
+      throw new InputError(`${what}: data key ${JSON.stringify(dataKey)} is not a valid Secret key`, "use only letters, digits, '-', '_' and '.'");
+    }
+    const binding = bindingLine(scope, { namespace: secret.namespace, name: secret.name, dataKey });
+    encryptedData[dataKey] = encodeBase64(await encrypter.encrypt(bindPlaintext(binding, value)));
+    sealedTo[dataKey] = [...ids];
+  }
+
+  const spec: SealedSecretSpec = { scope, encryptedData, sealedTo };
+  const template = templateOf(secret);
+  if (template !== undefined) spec.template = template;
+  const metadata: SealedSecret["metadata"] = {};
+  if (secret.name !== undefined) metadata.name = secret.name;
+  if (secret.namespace !== undefined) metadata.namespace = secret.namespace;
+  return { apiVersion: API_VERSION, kind: "SealedSecret", metadata, spec };
+}
+
+/**
+ * The recipients to seal to: unexpired keys then extras, deduplicated. Refuses an empty set and a mix of
+ * post-quantum and classic recipients (as age 1.3 does: the classic one would undo the post-quantum protection).
+ */
+export function sealingRecipients(keys: readonly PublicKey[], extra: readonly string[], now: Date, what: string): string[] {
+  const current = keys.filter((k) => k.expires === undefined || Date.parse(k.expires) > now.getTime());
+  if (keys.length > 0 && current.length === 0 && extra.length === 0) {
+    throw new InputError(`${what}: every sealing key in the bundle has expired`, "fetch a fresh key bundle from the cluster");
+  }
+  const recipients = [...new Set([...current.map((k) => k.recipient), ...extra])];
+  if (recipients.length === 0) {
+    throw new InputError(`${what}: no key to seal to`, "pass a key bundle (--keys) or a recipient (--recipient age1...)");
+  }
+  const types = new Set(recipients.map((r) => keyTypeOf(r)));
+  if (types.size > 1) {
+    throw new InputError(
+      `${what}: post-quantum (age1pq1...) and classic X25519 (age1...) recipients cannot be mixed`,
+      "a classic recipient would make the file breakable by a quantum computer; use only age1pq1 recipients, or only age1",
+    );
+  }
+  return recipients;
+}
+
+function templateOf(secret: PlainSecret): SealedSecretSpec["template"] {
+  const template: NonNullable<SealedSecretSpec["template"]> = {};
+  const metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } = {};
+  if (secret.labels !== undefined && Object.keys(secret.labels).length > 0) metadata.labels = { ...secret.labels };
+  if (secret.annotations !== undefined && Object.keys(secret.annotations).length > 0) metadata.annotations = { ...secret.annotations };
+  if (Object.keys(metadata).length > 0) template.metadata = metadata;
+  if (secret.type !== undefined) template.type = secret.type;
+  if (secret.immutable !== undefined) template.immutable = secret.immutable;
+  return Object.keys(template).length > 0 ? template : undefined;
+}

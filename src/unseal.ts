@@ -1,0 +1,126 @@
+// Unsealing: open each value with the private keys, then check its binding line against the object it sits in.
+// This is the controller's hot path, so opened identities are cached per key and tried in the order the
+// (untrusted) sealedTo hint suggests.
+import { Decrypter } from "age-encryption";
+import { decodeBase64 } from "./base64.js";
+import { UnsealError } from "./errors.js";
+import { NativeX25519Identity } from "./native-x25519.js";
+import { describeObject } from "./names.js";
+import { bindingLine, splitPlaintext } from "./scope.js";
+import { sealedSecretProblem } from "./sealed-manifest.js";
+import type { PlainSecret, PrivateKey, SealedSecret } from "./types.js";
+
+// typage's message when no identity recognises any stanza; every other decrypt failure means altered bytes.
+const NO_MATCH = "no identity matched any of the file's recipients";
+const CACHE_LIMIT = 256;
+
+/** key id -> Decrypter holding that one key, built once; the identity string guards against a reused id. */
+const decrypters = new Map<string, { identity: string; decrypter: Decrypter }>();
+
+function decrypterFor(key: PrivateKey): Decrypter {
+  const cached = decrypters.get(key.id);
+  if (cached !== undefined && cached.identity === key.identity) return cached.decrypter;
+  const decrypter = new Decrypter();
+  // X25519 through node:crypto (fast); post-quantum through typage's HybridIdentity (the identity string).
+  decrypter.addIdentity(key.type === "x25519" ? new NativeX25519Identity(key.identity) : key.identity);
+  if (decrypters.size >= CACHE_LIMIT) decrypters.clear();
+  decrypters.set(key.id, { identity: key.identity, decrypter });
+  return decrypter;
+}
+
+/** The Secret inside `sealed`, and the ids of the keys that opened it. */
+export async function unseal(
+  sealed: SealedSecret,
+  keys: readonly PrivateKey[],
+): Promise<{ secret: PlainSecret; keyIds: string[] }> {
+  const problem = sealedSecretProblem(sealed);
+  const object = `SealedSecret ${describeObject(sealed?.metadata?.namespace, sealed?.metadata?.name)}`;
+  if (problem !== undefined) {
+    throw new UnsealError("malformed", `${object} ${problem}`, "reseal the Secret with kubectl seal");
+  }
+  const { namespace, name } = sealed.metadata;
+  const { scope } = sealed.spec;
+  if ((scope !== "cluster" && namespace === undefined) || (scope === "strict" && name === undefined)) {
+    throw new UnsealError("malformed", `${object} has ${scope} scope but no ${namespace === undefined ? "namespace" : "name"}`, "set metadata to the namespace and name it was sealed for");
+  }
+
+  const data: Record<string, Uint8Array> = {};
+  const used = new Set<string>();
+  for (const [dataKey, encoded] of Object.entries(sealed.spec.encryptedData)) {
+    const where = `${object} key ${dataKey}`;
+    const file = decodeBase64(encoded);
+    if (file === undefined) {
+      throw new UnsealError("tampered", `${where}: encryptedData is not valid base64`, "the object was altered; reseal the value", { dataKey });
+    }
+    const hinted = sealed.spec.sealedTo?.[dataKey] ?? [];
+    const { plaintext, keyId } = await open(file, orderedKeys(keys, hinted), hinted, where, dataKey);
+    const parts = splitPlaintext(plaintext);
+    if (parts === undefined) {
+      throw new UnsealError("malformed", `${where}: the value has no kubectl-seal binding line`, "it was not sealed by kubectl seal; reseal it", { dataKey });
+    }
+    if (parts.binding !== bindingLine(scope, { namespace, name, dataKey })) {
+      throw new UnsealError(
+        "wrong-scope",
+        `${where}: the value was sealed for another ${scopeNoun(scope)} (or scope) and was copied here`,
+        `seal the value again for ${describeObject(namespace, name)}`,
+        { dataKey },
+      );
+    }
+    data[dataKey] = parts.value;
+    used.add(keyId);
+  }
+  return { secret: plainSecretOf(sealed, data), keyIds: [...used] };
+}
+
+/** Keys the hint names first (in hint order), then the rest: the hint is only a speed-up, never trusted. */
+function orderedKeys(keys: readonly PrivateKey[], hinted: readonly string[]): PrivateKey[] {
+  const first = hinted.flatMap((id) => keys.filter((k) => k.id === id));
+  return [...new Set([...first, ...keys])];
+}
+
+async function open(
+  file: Uint8Array,
+  keys: readonly PrivateKey[],
+  hinted: readonly string[],
+  where: string,
+  dataKey: string,
+): Promise<{ plaintext: Uint8Array; keyId: string }> {
+  for (const key of keys) {
+    try {
+      return { plaintext: await decrypterFor(key).decrypt(file), keyId: key.id };
+    } catch (cause) {
+      if (cause instanceof Error && cause.message === NO_MATCH) continue;
+      throw new UnsealError("tampered", `${where}: the ciphertext fails authentication`, "the object was altered; reseal the value", { cause, dataKey });
+    }
+  }
+  // No key recognised a stanza. If the value claims to be sealed to a key we hold, that key's stanza was altered.
+  const held = keys.filter((k) => hinted.includes(k.id)).map((k) => k.id);
+  if (held.length > 0) {
+    throw new UnsealError("tampered", `${where}: sealed to key ${held.join(", ")} but that key does not open it`, "the object was altered; reseal the value", { dataKey });
+  }
+  const sealedTo = hinted.length > 0 ? `sealed to key ${hinted.join(", ")}` : "sealed to unknown keys";
+  const have = keys.length > 0 ? keys.map((k) => k.id).join(", ") : "none";
+  throw new UnsealError(
+    "unknown-key",
+    `${where}: ${sealedTo}; the available keys are ${have}`,
+    "reseal with the current key bundle, or restore the key it was sealed to",
+    { dataKey },
+  );
+}
+
+function scopeNoun(scope: SealedSecret["spec"]["scope"]): string {
+  return scope === "strict" ? "namespace, name or key" : scope === "namespace" ? "namespace" : "cluster";
+}
+
+function plainSecretOf(sealed: SealedSecret, data: Record<string, Uint8Array>): PlainSecret {
+  const secret: PlainSecret = { data };
+  const { name, namespace } = sealed.metadata;
+  const template = sealed.spec.template;
+  if (name !== undefined) secret.name = name;
+  if (namespace !== undefined) secret.namespace = namespace;
+  if (template?.metadata?.labels !== undefined) secret.labels = { ...template.metadata.labels };
+  if (template?.metadata?.annotations !== undefined) secret.annotations = { ...template.metadata.annotations };
+  if (template?.type !== undefined) secret.type = template.type;
+  if (template?.immutable !== undefined) secret.immutable = template.immutable;
+  return secret;
+}
