@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages kubectl-seal's tests and docs rely on. Idempotent: apt-get runs only when
+# something is missing, and `apt-get update` runs once, first. Other parts of the project append packages below.
+set -euo pipefail
+
+# command-name:debian-package
+NEEDED=(
+  "age:age"            # interop tests: the standard age CLI decrypts what we seal (Debian's age 1.1.x: X25519 only)
+  "age-keygen:age"
+  "openssl:openssl"
+)
+
+missing=()
+for entry in "${NEEDED[@]}"; do
+  command="${entry%%:*}"
+  package="${entry#*:}"
+  if ! command -v "$command" >/dev/null 2>&1; then
+    case " ${missing[*]-} " in *" $package "*) ;; *) missing+=("$package") ;; esac
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "setup: all packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "setup: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
