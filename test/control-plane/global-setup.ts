@@ -1,0 +1,77 @@
+// vitest globalSetup of the `integration` project: builds (or reuses) the binaries, starts one control plane for
+// the whole run and hands its coordinates to the test files, which read them with inject() (see cluster.ts).
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { Server } from "node:http";
+import type { TestProject } from "vitest/node";
+import { startControlPlane, users } from "./control-plane.ts";
+import type { ControlPlane, Tokens, User } from "./control-plane.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Admin kubeconfig (system:masters). */
+    kubeconfig: string;
+    server: string;
+    caFile: string;
+    kubectl: string;
+    binDir: string;
+    /** The control plane's temporary folder (logs under logs/); tests may put scratch files in it. */
+    dir: string;
+    tokens: Tokens;
+    kubeconfigs: Record<User, string>;
+    /** Loopback URL of the control endpoint; cluster.ts's restartApiServer() posts to it. */
+    controlPlaneControl: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const cluster = await startControlPlane();
+  let control: { url: string; server: Server };
+  try {
+    control = await serveControl(cluster);
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  const kubeconfigs = Object.fromEntries(users.map((user) => [user, cluster.kubeconfigFor(user)])) as Record<User, string>;
+  project.provide("kubeconfig", cluster.kubeconfig);
+  project.provide("server", cluster.server);
+  project.provide("caFile", cluster.caFile);
+  project.provide("kubectl", cluster.kubectl);
+  project.provide("binDir", cluster.binDir);
+  project.provide("dir", cluster.dir);
+  project.provide("tokens", cluster.tokens);
+  project.provide("kubeconfigs", kubeconfigs);
+  project.provide("controlPlaneControl", control.url);
+  return async () => {
+    control.server.close();
+    await cluster.stop();
+  };
+}
+
+/**
+ * Test files run in worker processes, but the control plane's processes belong to this one. A loopback HTTP
+ * endpoint behind an unguessable path lets a test ask for an API server restart and wait until it is ready again.
+ */
+function serveControl(cluster: ControlPlane): Promise<{ url: string; server: Server }> {
+  const secret = randomBytes(16).toString("hex");
+  let queue = Promise.resolve(); // one restart at a time
+  const server = createServer((request, response) => {
+    if (request.method !== "POST" || request.url !== `/${secret}/restart-apiserver`) {
+      response.writeHead(404).end();
+      return;
+    }
+    queue = queue.then(() => cluster.restartApiServer()).then(
+      () => void response.writeHead(204).end(),
+      (error: unknown) => void response.writeHead(500).end(String(error)),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      if (typeof address !== "object" || !address) return reject(new Error("control endpoint has no address"));
+      resolve({ url: `http://127.0.0.1:${address.port}/${secret}`, server });
+    });
+  });
+}
