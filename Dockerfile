@@ -1,0 +1,24 @@
+# Controller image. Not built here: this repository's development machine has no container engine, so the
+# image is built elsewhere, e.g. `docker build -t ghcr.io/kubectl-seal/controller:0.1.0 .`, and the tag
+# in manifests/deployment.yaml matches it.
+
+# Build stage: full dependencies, compile TypeScript to dist/.
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+# .dockerignore lets through only the lockfile, tsconfig.json and the TypeScript source folders.
+COPY . .
+RUN npx tsc -p tsconfig.json
+
+# Runtime stage: production dependencies and compiled JavaScript only, run as the unprivileged `node` user.
+FROM node:24-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# uid 1000 = `node` in the base image; manifests/deployment.yaml runs with runAsUser 1000 and a read-only root.
+USER 1000:1000
+EXPOSE 8080
+ENTRYPOINT ["node", "dist/controller/main.js"]
