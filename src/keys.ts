@@ -92,8 +92,9 @@ export async function parseIdentityFile(text: string, source: string): Promise<P
     let key: PrivateKey;
     try {
       key = await privateKeyOf(line, comments["created"] ?? "1970-01-01T00:00:00Z", comments["expires"]);
-    } catch (cause) {
-      throw new InputError(`${where} holds a damaged age identity`, "restore the file from its backup", { cause });
+    } catch {
+      // No `cause`: bech32 errors quote the string, which is the private key.
+      throw new InputError(`${where} holds a damaged age identity`, "restore the file from its backup");
     }
     const claimed = comments["public key"];
     if (claimed !== undefined && claimed !== key.recipient) {

@@ -3,6 +3,7 @@
 // may be a Secret, so no excerpt of it ever reaches an error message.
 import { parseAllDocuments, stringify } from "yaml";
 import { InputError } from "./errors.js";
+import { setOwn } from "./records.js";
 
 /** Aliases a document may expand; more than this is treated as an alias bomb ("billion laughs"). */
 const MAX_ALIAS_COUNT = 100;
@@ -47,14 +48,15 @@ function parseYaml(text: string, source: string): unknown[] {
     }
     try {
       return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
-    } catch (cause) {
-      if (cause instanceof ReferenceError) {
+    } catch (error) {
+      if (error instanceof ReferenceError) {
         throw new InputError(
           `${source}: YAML document ${index + 1} expands aliases beyond the limit of ${MAX_ALIAS_COUNT} (an alias bomb?)`,
           "write the values out instead of using anchors and aliases",
         );
       }
-      throw new InputError(`${source}: YAML document ${index + 1} cannot be read`, "check the file", { cause });
+      // No `cause`: the library's message may quote the input.
+      throw new InputError(`${source}: YAML document ${index + 1} cannot be read`, "check the file");
     }
   });
 }
@@ -109,7 +111,7 @@ function ordered(value: unknown, path: string): unknown {
   const known = first.filter((k) => keys.includes(k));
   const rest = keys.filter((k) => !first.includes(k)).sort();
   const out: Record<string, unknown> = {};
-  for (const key of [...known, ...rest]) out[key] = ordered(record[key], path === "" ? key : `${path}.${key}`);
+  for (const key of [...known, ...rest]) setOwn(out, key, ordered(record[key], path === "" ? key : `${path}.${key}`));
   return out;
 }
 

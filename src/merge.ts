@@ -3,6 +3,7 @@
 import { InputError } from "./errors.js";
 import { describeObject } from "./names.js";
 import type { SealedSecret, SealedSecretSpec } from "./types.js";
+import { getOwn, setOwn } from "./records.js";
 
 export function mergeSealed(existing: SealedSecret, update: SealedSecret): SealedSecret {
   const what = `SealedSecret ${describeObject(existing.metadata.namespace, existing.metadata.name)}`;
@@ -21,9 +22,9 @@ export function mergeSealed(existing: SealedSecret, update: SealedSecret): Seale
   const encryptedData = { ...existing.spec.encryptedData, ...update.spec.encryptedData };
   const sealedTo: Record<string, string[]> = { ...(existing.spec.sealedTo ?? {}) };
   for (const key of Object.keys(update.spec.encryptedData)) {
-    const ids = update.spec.sealedTo?.[key];
+    const ids = getOwn(update.spec.sealedTo, key);
     if (ids === undefined) delete sealedTo[key];
-    else sealedTo[key] = [...ids];
+    else setOwn(sealedTo, key, [...ids]);
   }
   const spec: SealedSecretSpec = { ...existing.spec, encryptedData };
   if (Object.keys(sealedTo).length > 0) spec.sealedTo = sealedTo;

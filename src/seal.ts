@@ -7,6 +7,7 @@ import { keyIdOf, keyTypeOf } from "./keys.js";
 import { describeObject, isDataKey } from "./names.js";
 import { bindingLine, bindPlaintext, parseScope, requireScopeTarget } from "./scope.js";
 import { API_VERSION, type PlainSecret, type PublicKey, type Scope, type SealedSecret, type SealedSecretSpec } from "./types.js";
+import { getOwn, setOwn } from "./records.js";
 
 export interface SealOptions {
   scope: Scope;
@@ -30,14 +31,14 @@ export async function seal(secret: PlainSecret, keys: readonly PublicKey[], opti
   const encryptedData: Record<string, string> = {};
   const sealedTo: Record<string, string[]> = {};
   for (const dataKey of Object.keys(secret.data).sort()) {
-    const value = secret.data[dataKey];
+    const value = getOwn(secret.data, dataKey);
     if (value === undefined) continue;
     if (!isDataKey(dataKey)) {
       throw new InputError(`${what}: data key ${JSON.stringify(dataKey)} is not a valid Secret key`, "use only letters, digits, '-', '_' and '.'");
     }
     const binding = bindingLine(scope, { namespace: secret.namespace, name: secret.name, dataKey });
-    encryptedData[dataKey] = encodeBase64(await encrypter.encrypt(bindPlaintext(binding, value)));
-    sealedTo[dataKey] = [...ids];
+    setOwn(encryptedData, dataKey, encodeBase64(await encrypter.encrypt(bindPlaintext(binding, value))));
+    setOwn(sealedTo, dataKey, [...ids]);
   }
 
   const spec: SealedSecretSpec = { scope, encryptedData, sealedTo };

@@ -4,6 +4,7 @@ import { decodeBase64 } from "./base64.js";
 import { InputError } from "./errors.js";
 import { describeObject, isDataKey, isNamespace, isObjectName } from "./names.js";
 import type { PlainSecret } from "./types.js";
+import { setOwn } from "./records.js";
 
 /** Kubernetes refuses Secrets larger than this (total decoded data). */
 export const MAX_SECRET_BYTES = 1024 * 1024;
@@ -43,14 +44,14 @@ export function secretFromManifest(doc: unknown, source: string): PlainSecret {
     if (bytes === undefined) {
       throw new InputError(`${what}: data.${key} is not valid base64`, "encode it with `base64 -w0`, or move the plain value under stringData");
     }
-    data[checkedKey(key, what)] = bytes;
+    setOwn(data, checkedKey(key, what), bytes);
   }
   // stringData is merged over data, as the API server does on write.
   for (const [key, text] of entries(doc["stringData"], `${what}: stringData`)) {
     if (typeof text !== "string") {
       throw new InputError(`${what}: stringData.${key} is a ${text === null ? "null" : typeof text}, not a string`, "quote the value in YAML");
     }
-    data[checkedKey(key, what)] = new TextEncoder().encode(text);
+    setOwn(data, checkedKey(key, what), new TextEncoder().encode(text));
   }
 
   const size = Object.values(data).reduce((sum, v) => sum + v.byteLength, 0);
@@ -109,7 +110,7 @@ function stringMap(value: unknown, where: string): Record<string, string> | unde
   const out: Record<string, string> = {};
   for (const [key, v] of entries(value, where)) {
     if (typeof v !== "string") throw new InputError(`${where}.${key} is not a string`, "quote it in YAML");
-    out[key] = v;
+    setOwn(out, key, v);
   }
   return out;
 }

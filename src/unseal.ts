@@ -9,6 +9,7 @@ import { describeObject } from "./names.js";
 import { bindingLine, splitPlaintext } from "./scope.js";
 import { sealedSecretProblem } from "./sealed-manifest.js";
 import type { PlainSecret, PrivateKey, SealedSecret } from "./types.js";
+import { getOwn, setOwn } from "./records.js";
 
 // typage's message when no identity recognises any stanza; every other decrypt failure means altered bytes.
 const NO_MATCH = "no identity matched any of the file's recipients";
@@ -52,7 +53,7 @@ export async function unseal(
     if (file === undefined) {
       throw new UnsealError("tampered", `${where}: encryptedData is not valid base64`, "the object was altered; reseal the value", { dataKey });
     }
-    const hinted = sealed.spec.sealedTo?.[dataKey] ?? [];
+    const hinted = getOwn(sealed.spec.sealedTo, dataKey) ?? [];
     const { plaintext, keyId } = await open(file, orderedKeys(keys, hinted), hinted, where, dataKey);
     const parts = splitPlaintext(plaintext);
     if (parts === undefined) {
@@ -66,7 +67,7 @@ export async function unseal(
         { dataKey },
       );
     }
-    data[dataKey] = parts.value;
+    setOwn(data, dataKey, parts.value);
     used.add(keyId);
   }
   return { secret: plainSecretOf(sealed, data), keyIds: [...used] };

@@ -1,0 +1,10 @@
+// Maps keyed by user input (Secret data keys such as "__proto__" or "valueOf" are valid Kubernetes keys):
+// read only own properties and write with defineProperty, so no key reaches Object.prototype.
+
+export function getOwn<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
