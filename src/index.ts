@@ -1,7 +1,7 @@
 // The public kubectl-seal library. Offline path only: nothing here imports a Kubernetes client or Git.
 export * from "./types.js";
 export { SealError, InputError, UnsealError, BundleError, type UnsealReason } from "./errors.js";
-export { parseManifests, printManifests, type ManifestFormat } from "./manifest.js";
+export { parseManifests, parseManifestEntries, printManifests, type ManifestFormat } from "./manifest.js";
 export { secretFromManifest, MAX_SECRET_BYTES } from "./secret.js";
 export { sealedSecretFromManifest } from "./sealed-manifest.js";
 export { parseScope, requireScopeTarget, bindingLine } from "./scope.js";

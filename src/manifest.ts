@@ -12,14 +12,22 @@ export type ManifestFormat = "yaml" | "json";
 
 /** Every object in `text`, in order. `source` names the input (a path or "stdin") in error messages. */
 export function parseManifests(text: string, source: string): unknown[] {
+  return parseManifestEntries(text, source).map((entry) => entry.doc);
+}
+
+/**
+ * Like parseManifests, with each object's place for later messages: `source`, plus "(document N)" in a
+ * multi-document stream and "item N" inside a List.
+ */
+export function parseManifestEntries(text: string, source: string): { doc: unknown; where: string }[] {
   const documents = parseJson(text) ?? parseYaml(text, source);
-  const objects: unknown[] = [];
+  const entries: { doc: unknown; where: string }[] = [];
   documents.forEach((doc, index) => {
     if (doc === null || doc === undefined) return; // empty document, e.g. a trailing `---`
     const where = documents.length > 1 ? `${source} (document ${index + 1})` : source;
-    flattenInto(objects, doc, where);
+    flattenInto(entries, doc, where);
   });
-  return objects;
+  return entries;
 }
 
 function parseJson(text: string): unknown[] | undefined {
@@ -67,7 +75,7 @@ function firstLine(message: string): string {
   return first.replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "");
 }
 
-function flattenInto(objects: unknown[], doc: unknown, where: string): void {
+function flattenInto(entries: { doc: unknown; where: string }[], doc: unknown, where: string): void {
   if (typeof doc !== "object" || Array.isArray(doc) || doc === null) {
     throw new InputError(
       `${where}: expected a Kubernetes object (a map with apiVersion and kind), found ${Array.isArray(doc) ? "a list" : typeof doc}`,
@@ -81,10 +89,10 @@ function flattenInto(objects: unknown[], doc: unknown, where: string): void {
     if (!Array.isArray(items)) {
       throw new InputError(`${where}: ${kind} has items that are not a list`, "make `items` a list of objects");
     }
-    items.forEach((item: unknown, i) => flattenInto(objects, item, `${where} item ${i + 1}`));
+    items.forEach((item: unknown, i) => flattenInto(entries, item, `${where} item ${i + 1}`));
     return;
   }
-  objects.push(doc);
+  entries.push({ doc, where });
 }
 
 // Output key order: the usual Kubernetes order where people expect one, alphabetical everywhere else, so that
