@@ -14,6 +14,7 @@ import { createLogger } from "./log.js";
 import { createMetrics } from "./metrics.js";
 import { WorkQueue } from "./queue.js";
 import { Reconciler, keyOf } from "./reconcile.js";
+import { SealRequestHandler } from "./requests.js";
 
 const CONTROLLER_NAME = "kubectl-seal-controller";
 const LEASE_NAME = "kubectl-seal-controller";
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
     log: log.with({ component: "keys" }),
     metrics,
   });
+  // Rotate/Retire asked for through SealRequests in the controller's own namespace (RBAC decides who may).
+  const requests = new SealRequestHandler({ kc, namespace: flags.namespace, keys, log });
   const queue = new WorkQueue({ onDepth: (depth) => metrics.queueDepth.set(depth) });
   const enqueue = (o: { metadata?: { name?: string; namespace?: string } }): void =>
     queue.add(keyOf(o.metadata?.namespace ?? "", o.metadata?.name ?? ""));
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
   const lead = async (): Promise<void> => {
     leading = true;
     await keys.start();
+    await requests.start();
     keys.onChange(enqueueAll); // SealedSecrets that failed with an unknown key may open now
     await Promise.all([secrets.start(), sealedSecrets.start()]);
     while (!synced() && !stopping) await sleep(100); // informers retry on their own
@@ -110,7 +114,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info("shutting down", { signal });
     queue.shutDown();
-    await Promise.allSettled([sealedSecrets.stop(), secrets.stop(), Promise.resolve(keys.stop()), elector?.stop(), health.stop()]);
+    await Promise.allSettled([sealedSecrets.stop(), secrets.stop(), Promise.resolve(keys.stop()), requests.stop(), elector?.stop(), health.stop()]);
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

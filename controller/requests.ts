@@ -15,7 +15,8 @@ import type { Logger } from "./log.js";
 
 const [GROUP, VERSION] = API_VERSION.split("/") as [string, string];
 export const SEALREQUEST_PLURAL = "sealrequests";
-const RESTART_MS = 1_000;
+const RESTART_BASE_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
 
 export type SealRequestAction = "Rotate" | "Retire" | "Verify" | "Reencrypt";
 
@@ -42,6 +43,7 @@ export class SealRequestHandler {
   private readonly seen = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
   private stopped = true;
+  private failures = 0;
 
   constructor(private readonly opts: SealRequestHandlerOptions) {
     this.api = opts.kc.makeApiClient(CustomObjectsApi);
@@ -64,7 +66,7 @@ export class SealRequestHandler {
     this.informer.on("error", (err: unknown) => {
       if (this.stopped) return;
       this.log.warn("SealRequest watch failed; restarting", { error: describeApiError(err) });
-      setTimeout(() => void this.startInformer(), RESTART_MS).unref();
+      this.restartLater();
     });
   }
 
@@ -88,10 +90,17 @@ export class SealRequestHandler {
     if (this.stopped) return;
     try {
       await this.informer.start();
+      this.failures = 0;
     } catch (err) {
+      // e.g. the SealRequest CRD is not installed yet: keep trying, ever more slowly.
       this.log.warn("SealRequest list failed; retrying", { error: describeApiError(err) });
-      setTimeout(() => void this.startInformer(), RESTART_MS).unref();
+      this.restartLater();
     }
+  }
+
+  private restartLater(): void {
+    const delay = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** this.failures++);
+    setTimeout(() => void this.startInformer(), delay).unref();
   }
 
   private consider(request: SealRequest): void {
