@@ -52,13 +52,16 @@ export class SealRequestHandler {
     this.informer = makeInformer<SealRequest>(
       opts.kc,
       path,
-      async () =>
-        (await this.api.listNamespacedCustomObject({
+      async () => {
+        const list = await this.api.listNamespacedCustomObject({
           group: GROUP,
           version: VERSION,
           namespace: opts.namespace,
           plural: SEALREQUEST_PLURAL,
-        })) as KubernetesListObject<SealRequest>,
+        });
+        this.failures = 0;
+        return list as KubernetesListObject<SealRequest>;
+      },
     );
     this.informer.on("add", (r) => this.consider(r));
     this.informer.on("update", (r) => this.consider(r));
@@ -90,7 +93,6 @@ export class SealRequestHandler {
     if (this.stopped) return;
     try {
       await this.informer.start();
-      this.failures = 0;
     } catch (err) {
       // e.g. the SealRequest CRD is not installed yet: keep trying, ever more slowly.
       this.log.warn("SealRequest list failed; retrying", { error: describeApiError(err) });
