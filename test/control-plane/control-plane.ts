@@ -67,7 +67,8 @@ export async function startControlPlane(options: { binDir?: string } = {}): Prom
     if (stopped) return;
     stopped = true;
     // Controllers first, then the API server, then its storage: each can still shut down cleanly.
-    for (const p of [...running].reverse()) await terminate(p);
+    const order = ["kube-controller-manager", "kube-apiserver", "etcd"];
+    for (const p of [...running].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name))) await terminate(p);
     await rm(dir, { recursive: true, force: true });
     reaper.release();
   };
@@ -109,12 +110,16 @@ export async function startControlPlane(options: { binDir?: string } = {}): Prom
       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
       "--service-cluster-ip-range=10.96.0.0/16",
       "--profiling=false",
+      // Ends open watches within 2s on SIGTERM; otherwise shutdown waits on the controller manager's watches.
+      "--shutdown-watch-termination-grace-period=2s",
     ];
     const startApiServer = async () => {
-      apiServer = start("kube-apiserver", apiServerArgs);
-      await waitUntil("kube-apiserver /readyz", async () => (await apiStatus(server, pki.caFile, pki.tokens.admin, "/readyz")) === 200, [etcd, apiServer]);
+      const started = start("kube-apiserver", apiServerArgs);
+      apiServer = started;
+      await waitUntil("kube-apiserver /readyz", async () => (await apiStatus(server, pki.caFile, pki.tokens.admin, "/readyz")) === 200, [etcd, started]);
+      return started;
     };
-    await startApiServer();
+    const firstApiServer = await startApiServer();
 
     const kubeconfigs = {} as Record<User, string>;
     for (const user of users) kubeconfigs[user] = await writeKubeconfig(join(dir, `${user}.kubeconfig`), server, pki.caFile, user, pki.tokens[user]);
@@ -134,7 +139,7 @@ export async function startControlPlane(options: { binDir?: string } = {}): Prom
     // The serviceaccount controller creating `default` in `default` shows the controller manager is working.
     await waitUntil("kube-controller-manager to create the default ServiceAccount",
       async () => (await apiStatus(server, pki.caFile, pki.tokens.admin, "/api/v1/namespaces/default/serviceaccounts/default")) === 200,
-      [etcd, apiServer, controllerManager]);
+      [etcd, firstApiServer, controllerManager]);
 
     return {
       kubeconfig: kubeconfigs.admin,
