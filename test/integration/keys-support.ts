@@ -43,8 +43,8 @@ export async function storedSigner(k: Kube, namespace: string): Promise<string> 
   return Buffer.from(b64, "base64").toString("utf8");
 }
 
-/** The bundle's keys of one type: core seal() refuses to mix post-quantum and classic recipients. */
-export function keysOfType(bundle: KeyBundle, type: (typeof KEY_TYPES)[number] = "mlkem768x25519"): PublicKey[] {
+/** The bundle's keys of one type (helpers/kube.ts sealSecret seals to the x25519 ones unless told otherwise). */
+export function keysOfType(bundle: KeyBundle, type: (typeof KEY_TYPES)[number] = "x25519"): PublicKey[] {
   return bundle.keys.filter((key) => key.type === type);
 }
 
