@@ -51,26 +51,33 @@ export async function seal(secret: PlainSecret, keys: readonly PublicKey[], opti
 }
 
 /**
- * The recipients to seal to: unexpired keys then extras, deduplicated. Refuses an empty set and a mix of
- * post-quantum and classic recipients (as age 1.3 does: the classic one would undo the post-quantum protection).
+ * The recipients to seal to: unexpired keys then extras, deduplicated. One value never mixes post-quantum and
+ * classic recipients (as age 1.3 refuses to: the classic stanza would undo the post-quantum protection). A bundle
+ * may offer both types; then its post-quantum keys are used, unless the extra recipients are classic, in which
+ * case its X25519 keys are (the user chose a classic recovery key, so the file is classic anyway).
  */
 export function sealingRecipients(keys: readonly PublicKey[], extra: readonly string[], now: Date, what: string): string[] {
   const current = keys.filter((k) => k.expires === undefined || Date.parse(k.expires) > now.getTime());
   if (keys.length > 0 && current.length === 0 && extra.length === 0) {
     throw new InputError(`${what}: every sealing key in the bundle has expired`, "fetch a fresh key bundle from the cluster");
   }
-  const recipients = [...new Set([...current.map((k) => k.recipient), ...extra])];
+  const extraTypes = new Set(extra.map((r) => keyTypeOf(r, "--recipient")));
+  if (extraTypes.size > 1) throw mixed(what);
+  const type = [...extraTypes][0] ?? (current.some((k) => k.type === "mlkem768x25519") ? "mlkem768x25519" : "x25519");
+  const chosen = current.filter((k) => keyTypeOf(k.recipient) === type);
+  if (current.length > 0 && chosen.length === 0) throw mixed(what);
+  const recipients = [...new Set([...chosen.map((k) => k.recipient), ...extra])];
   if (recipients.length === 0) {
     throw new InputError(`${what}: no key to seal to`, "pass a key bundle (--keys) or a recipient (--recipient age1...)");
   }
-  const types = new Set(recipients.map((r) => keyTypeOf(r)));
-  if (types.size > 1) {
-    throw new InputError(
-      `${what}: post-quantum (age1pq1...) and classic X25519 (age1...) recipients cannot be mixed`,
-      "a classic recipient would make the file breakable by a quantum computer; use only age1pq1 recipients, or only age1",
-    );
-  }
   return recipients;
+}
+
+function mixed(what: string): InputError {
+  return new InputError(
+    `${what}: post-quantum (age1pq1...) and classic X25519 (age1...) recipients cannot be mixed`,
+    "a classic recipient would make the file breakable by a quantum computer; use only age1pq1 recipients, or only age1",
+  );
 }
 
 function templateOf(secret: PlainSecret): SealedSecretSpec["template"] {

@@ -90,6 +90,15 @@ describe("recipients", () => {
     expect(error.message).toMatch(/post-quantum .* cannot be mixed/);
   });
 
+  test("a bundle offering both types seals to its post-quantum keys, or to its X25519 keys for a classic extra", async () => {
+    const pqOnly = await seal(demoSecret(), [x, pq], { scope: "strict" });
+    expect(pqOnly.spec.sealedTo?.["password"]).toEqual([pq.id]);
+    const classic = await seal(demoSecret(), [x, pq], { scope: "strict", recipients: [stranger.recipient] });
+    expect(classic.spec.sealedTo?.["password"]).toEqual([x.id, stranger.id]);
+    const error = await thrown(InputError, () => seal(demoSecret(), [x], { scope: "strict", recipients: [pq.recipient, stranger.recipient] }));
+    expect(error.message).toContain("cannot be mixed");
+  });
+
   test("several post-quantum recipients are fine", async () => {
     const pq2 = await generateKey("mlkem768x25519");
     const sealed = await seal(demoSecret(), [pq], { scope: "namespace", recipients: [pq2.recipient] });
