@@ -1,0 +1,111 @@
+// One leadership term of the controller: everything that only the leader runs (key manager, SealRequest handler,
+// caches, work queue, workers), built fresh when leadership starts and torn down when it ends. Building fresh
+// means a replica that lost its lease (say, while the API server restarted) can campaign again and take over
+// cleanly, with no state left from the previous term.
+import { setTimeout as sleep } from "node:timers/promises";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Audit } from "./audit.js";
+import { sealedSecretCache, secretCache } from "./informer.js";
+import { KeyManager } from "./keys.js";
+import type { Logger } from "./log.js";
+import type { Metrics } from "./metrics.js";
+import { WorkQueue } from "./queue.js";
+import { Reconciler, keyOf } from "./reconcile.js";
+import { SealRequestHandler } from "./requests.js";
+
+// Every SealedSecret is looked at again this often, as a safety net for anything a watch could not tell us.
+const RESYNC_MS = 10 * 60_000;
+
+export interface TermOptions {
+  kc: KubeConfig;
+  log: Logger;
+  audit: Audit;
+  metrics: Metrics;
+  /** The controller's own namespace: keys, bundle, SealRequests. */
+  namespace: string;
+  /** Namespaces whose SealedSecrets are reconciled; empty means all. */
+  watchNamespaces: string[];
+  rotationPeriodMs: number;
+  workers: number;
+}
+
+export class LeaderTerm {
+  private readonly keys: KeyManager;
+  private readonly requests: SealRequestHandler;
+  private readonly queue: WorkQueue;
+  private readonly sealedSecrets;
+  private readonly secrets;
+  private resync: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private workers: Promise<void> | undefined;
+
+  constructor(private readonly o: TermOptions) {
+    this.keys = new KeyManager({
+      kc: o.kc,
+      namespace: o.namespace,
+      rotationPeriodMs: o.rotationPeriodMs,
+      audit: o.audit,
+      log: o.log.with({ component: "keys" }),
+      metrics: o.metrics,
+    });
+    // Rotate/Retire asked for through SealRequests in the controller's own namespace (RBAC decides who may).
+    this.requests = new SealRequestHandler({ kc: o.kc, namespace: o.namespace, keys: this.keys, log: o.log });
+    this.queue = new WorkQueue({ onDepth: (depth) => o.metrics.queueDepth.set(depth) });
+    const informerLog = o.log.with({ component: "informer" });
+    this.sealedSecrets = sealedSecretCache(o.kc, o.watchNamespaces, (s) => this.enqueue(s), informerLog);
+    // A Secret event matters only to the SealedSecret of the same name (its owner, or a conflicting name).
+    this.secrets = secretCache(
+      o.kc,
+      o.watchNamespaces,
+      (s) => {
+        if (this.sealedSecrets.get(s.metadata?.name ?? "", s.metadata?.namespace ?? "")) this.enqueue(s);
+      },
+      informerLog,
+    );
+  }
+
+  private enqueue(o: { metadata?: { name?: string; namespace?: string } }): void {
+    this.queue.add(keyOf(o.metadata?.namespace ?? "", o.metadata?.name ?? ""));
+  }
+
+  private enqueueAll(): void {
+    for (const s of this.sealedSecrets.list()) this.enqueue(s);
+  }
+
+  /** Caches filled: the term can judge the world. */
+  synced(): boolean {
+    return this.sealedSecrets.synced() && this.secrets.synced();
+  }
+
+  /** Loads keys, fills the caches, then runs the workers in the background. Throws if the keys cannot be loaded. */
+  async start(): Promise<void> {
+    await this.keys.start();
+    await this.requests.start();
+    this.keys.onChange(() => this.enqueueAll()); // SealedSecrets that failed with an unknown key may open now
+    await Promise.all([this.secrets.start(), this.sealedSecrets.start()]);
+    while (!this.synced() && !this.stopped) await sleep(100); // the informers retry on their own
+    if (this.stopped) return;
+    this.resync = setInterval(() => this.enqueueAll(), RESYNC_MS);
+    this.resync.unref();
+    const reconciler = new Reconciler({
+      kc: this.o.kc,
+      log: this.o.log.with({ component: "reconcile" }),
+      audit: this.o.audit,
+      metrics: this.o.metrics,
+      sealedSecrets: this.sealedSecrets,
+      secrets: this.secrets,
+      keys: () => this.keys.privateKeys(),
+    });
+    this.o.log.info("caches synced, reconciling", { workers: this.o.workers, watchNamespaces: this.o.watchNamespaces });
+    this.workers = this.queue.run(this.o.workers, (key) => reconciler.sync(key), this.o.log.with({ component: "queue" }));
+  }
+
+  /** Stops taking work; resolves once the workers are idle and the watches closed. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.resync);
+    this.queue.shutDown();
+    this.keys.stop();
+    await Promise.allSettled([this.sealedSecrets.stop(), this.secrets.stop(), this.requests.stop(), this.workers]);
+  }
+}
