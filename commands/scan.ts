@@ -1,7 +1,7 @@
 import { Args, Command, Flags } from "@oclif/core";
 import type { PlaintextFinding } from "../src/git/plaintext.js";
 import { scanForPlaintext, type ScanReport } from "../src/git/scan.js";
-import { progressLine, renderTable } from "../src/git/table.js";
+import { errorLine, progressLine, renderTable } from "../src/git/table.js";
 
 export default class Scan extends Command {
   static override summary = "Find plaintext Secret manifests before they are pushed.";
@@ -41,7 +41,9 @@ export default class Scan extends Command {
         onProgress: progress.update,
       });
     } catch (error) {
-      this.error(error instanceof Error ? error.message : String(error), { exit: 2 });
+      // One line, no stack trace and no oclif wrapping: scripts and hooks grep it.
+      this.logToStderr(`kubectl-seal: error: ${errorLine(error)}`);
+      this.exit(2);
     } finally {
       progress.done();
     }

@@ -1,6 +1,6 @@
 import { Args, Command, Flags } from "@oclif/core";
 import { sealedStatus, type StatusReport } from "../src/git/status.js";
-import { renderTable } from "../src/git/table.js";
+import { errorLine, renderTable } from "../src/git/table.js";
 
 export default class Status extends Command {
   static override summary = "List the repository's sealed files and the keys each value is sealed to.";
@@ -34,7 +34,9 @@ export default class Status extends Command {
         bundleFiles: flags.keys ?? [],
       });
     } catch (error) {
-      this.error(error instanceof Error ? error.message : String(error), { exit: 2 });
+      // One line, no stack trace and no oclif wrapping: scripts and hooks grep it.
+      this.logToStderr(`kubectl-seal: error: ${errorLine(error)}`);
+      this.exit(2);
     }
     if (flags.output === "json") {
       this.log(JSON.stringify(report, null, 2));
@@ -67,6 +69,9 @@ export default class Status extends Command {
         ? "\nNo key bundles known: pass --keys BUNDLE or pin a cluster with `kubectl seal fetch-keys` to check key ids."
         : `\nCompared with: ${sources}.`,
     );
+    for (const { cluster, reason } of report.untrustedClusters) {
+      this.logToStderr(`warning: the saved bundle of pinned cluster ${cluster} is not used: ${reason}`);
+    }
     for (const name of report.pinnedWithoutBundle) {
       this.logToStderr(`note: pinned cluster ${name} has no saved bundle; run \`kubectl seal fetch-keys\` for it.`);
     }

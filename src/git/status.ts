@@ -30,6 +30,8 @@ export interface StatusReport {
   root: string;
   bundles: KnownKeys["sources"];
   pinnedWithoutBundle: string[];
+  /** Pinned clusters whose saved bundle failed verification (their keys count as unknown). */
+  untrustedClusters: KnownKeys["untrusted"];
   objects: ObjectStatus[];
 }
 
@@ -77,6 +79,7 @@ export async function sealedStatus(options: StatusOptions = {}): Promise<StatusR
     root: root ?? options.target ?? process.cwd(),
     bundles: known.sources,
     pinnedWithoutBundle: known.withoutBundle,
+    untrustedClusters: known.untrusted,
     objects: [],
   };
   for await (const file of findSealedFiles(options.target ?? root)) {

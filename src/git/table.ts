@@ -1,4 +1,10 @@
-// Plain aligned text tables for people (scripts use -o json).
+// Terminal output of the Git commands: aligned tables for people (scripts use -o json), progress, error lines.
+
+/** An error as one line: its message with any line breaks folded, never a stack. */
+export function errorLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s*\n\s*/g, " ").trim();
+}
 
 /** Columns separated by two spaces, every column padded to its widest cell; empty cells shown as "-". */
 export function renderTable(headers: string[], rows: string[][]): string {

@@ -4,6 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { generateKey, generateSigner, publicKeyOf, signBundle } from "../../src/index.js";
 import { isolateGitConfig, makeRepo, type TempRepo } from "./git-fixtures.js";
 import { SEALED_SECRET, SECRET_VALUES, secretManifests } from "./git-manifests.js";
 
@@ -60,7 +62,7 @@ describe("kubectl-seal scan (process)", () => {
     expect(seal(r.dir, "scan", "-o", "yaml").status).toBe(2);
     const missing = seal(r.dir, "scan", "no/such/dir");
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toContain("no/such/dir does not exist");
+    expect(missing.stderr).toMatch(/^kubectl-seal: error: \S*no\/such\/dir does not exist: give an existing file or directory\n$/);
   });
 
   it("--staged gates a commit: 1 while a Secret is staged, 0 once only the sealed file is", async () => {
@@ -126,15 +128,18 @@ describe("kubectl-seal status (process)", () => {
   it("lists sealed files and flags a value sealed to a key id not in the bundle", async () => {
     const r = repo();
     r.write("apps/db/sealed.yaml", SEALED_SECRET);
-    r.write(
-      "bundle.yaml",
-      'apiVersion: seal.dev/v1alpha1\nkind: KeyBundle\nsigner: eA==\nissued: "2026-11-01T00:00:00Z"\nsignature: eA==\n' +
-        'keys:\n  - {id: k-other, type: x25519, recipient: age1x, created: "2026-01-01T00:00:00Z"}\n',
-    );
+    const key = await generateKey("x25519");
+    r.write("bundle.yaml", stringify(signBundle([publicKeyOf(key)], generateSigner().secretKey)));
     const result = seal(r.dir, "status", "--keys", "bundle.yaml");
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^apps\/db\/sealed\.yaml +0 +prod\/db-credentials +strict +password +k1 +- +unknown-key: k1$/m);
+    expect(result.stderr).toContain("Compared with: bundle.yaml.");
     const json = JSON.parse(seal(r.dir, "status", "--keys", "bundle.yaml", "-o", "json").stdout);
     expect(json.objects[0].values[0]).toMatchObject({ key: "password", state: "unknown-key", problemKeys: ["k1"] });
+
+    r.write("bundle.yaml", fs.readFileSync(`${r.dir}/bundle.yaml`, "utf8").replace(/issued: .*/, 'issued: "2000-01-01T00:00:00Z"'));
+    const tampered = seal(r.dir, "status", "--keys", "bundle.yaml");
+    expect(tampered.status).toBe(2);
+    expect(tampered.stderr).toMatch(/^kubectl-seal: error: bundle\.yaml: key bundle signed by SHA256:\S+ has an invalid signature: .*\n$/);
   });
 });
