@@ -2,7 +2,7 @@
 export * from "./types.js";
 export { SealError, InputError, UnsealError, BundleError, type UnsealReason } from "./errors.js";
 export { parseManifests, parseManifestEntries, printManifests, type ManifestFormat } from "./manifest.js";
-export { secretFromManifest, MAX_SECRET_BYTES } from "./secret.js";
+export { secretFromManifest, secretManifestOf, MAX_SECRET_BYTES } from "./secret.js";
 export { sealedSecretFromManifest } from "./sealed-manifest.js";
 export { parseScope, requireScopeTarget, bindingLine } from "./scope.js";
 export {

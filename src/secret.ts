@@ -1,9 +1,9 @@
 // Turning a Secret manifest into a PlainSecret, validated the way the API server would: kind, base64 data,
 // string-only stringData (which wins over data), data key names and the 1 MiB size limit.
-import { decodeBase64 } from "./base64.js";
+import { decodeBase64, encodeBase64 } from "./base64.js";
 import { InputError } from "./errors.js";
 import { describeObject, isDataKey, isNamespace, isObjectName } from "./names.js";
-import type { PlainSecret } from "./types.js";
+import type { PlainSecret, SecretManifest } from "./types.js";
 import { setOwn } from "./records.js";
 
 /** Kubernetes refuses Secrets larger than this (total decoded data). */
@@ -113,4 +113,20 @@ function stringMap(value: unknown, where: string): Record<string, string> | unde
     setOwn(out, key, v);
   }
   return out;
+}
+
+/** The v1 Secret manifest of a PlainSecret (data base64-encoded), e.g. for `kubectl seal recover` to print. */
+export function secretManifestOf(secret: PlainSecret): SecretManifest {
+  const metadata: SecretManifest["metadata"] = {};
+  if (secret.name !== undefined) metadata.name = secret.name;
+  if (secret.namespace !== undefined) metadata.namespace = secret.namespace;
+  if (secret.labels !== undefined) metadata.labels = { ...secret.labels };
+  if (secret.annotations !== undefined) metadata.annotations = { ...secret.annotations };
+  const manifest: SecretManifest = { apiVersion: "v1", kind: "Secret", metadata };
+  if (secret.type !== undefined) manifest.type = secret.type;
+  if (secret.immutable !== undefined) manifest.immutable = secret.immutable;
+  const data: Record<string, string> = {};
+  for (const [key, value] of Object.entries(secret.data)) setOwn(data, key, encodeBase64(value));
+  manifest.data = data;
+  return manifest;
 }

@@ -1,6 +1,6 @@
 // Every bad input of issue 3 gives an InputError naming the source, saying what to do, without the value.
 import { describe, expect, test } from "vitest";
-import { InputError, MAX_SECRET_BYTES, parseManifestEntries, secretFromManifest } from "../../src/index.js";
+import { InputError, MAX_SECRET_BYTES, parseManifestEntries, secretFromManifest, secretManifestOf } from "../../src/index.js";
 import { SECRET_VALUES, text, thrown } from "./core-fixtures.js";
 
 const [canary = "", canary2 = ""] = SECRET_VALUES;
@@ -22,6 +22,14 @@ describe("good input", () => {
     expect(secret?.immutable).toBe(true);
     expect(text(secret?.data["password"])).toBe(canary);
     expect(text(secret?.data["user"])).toBe("admin");
+  });
+
+  test("secretManifestOf is the inverse of secretFromManifest", () => {
+    const [secret] = load(secretYaml(`type: Opaque\nimmutable: false\nstringData:\n  password: ${canary}\n`));
+    if (secret === undefined) throw new Error("no secret");
+    const manifest = secretManifestOf(secret);
+    expect(manifest.data).toEqual({ password: b64(canary) });
+    expect(secretFromManifest(manifest, "round-trip")).toEqual(secret);
   });
 
   test("multi-document YAML, JSON, and kind: List are all flattened in order", () => {
