@@ -8,3 +8,8 @@ export function getOwn<T>(record: Readonly<Record<string, T>> | undefined, key: 
 export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
+
+/** A plain map (not null, not a list), as parsed YAML/JSON objects are. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -4,6 +4,7 @@ import { decodeBase64 } from "./base64.js";
 import { InputError } from "./errors.js";
 import { isDataKey } from "./names.js";
 import { API_VERSION, SCOPES, type SealedSecret } from "./types.js";
+import { isRecord } from "./records.js";
 
 /** What is wrong with `doc` as a SealedSecret, or undefined when it is well-formed. */
 export function sealedSecretProblem(doc: unknown): string | undefined {
@@ -51,8 +52,4 @@ export function sealedSecretFromManifest(doc: unknown, source: string): SealedSe
     }
   }
   return sealed;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

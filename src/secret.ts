@@ -4,7 +4,7 @@ import { decodeBase64, encodeBase64 } from "./base64.js";
 import { InputError } from "./errors.js";
 import { describeObject, isDataKey, isNamespace, isObjectName } from "./names.js";
 import type { PlainSecret, SecretManifest } from "./types.js";
-import { setOwn } from "./records.js";
+import { isRecord, setOwn } from "./records.js";
 
 /** Kubernetes refuses Secrets larger than this (total decoded data). */
 export const MAX_SECRET_BYTES = 1024 * 1024;
@@ -87,10 +87,6 @@ function checkedKey(key: string, what: string): string {
     );
   }
   return key;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function entries(value: unknown, where: string): [string, unknown][] {
