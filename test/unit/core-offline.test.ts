@@ -11,7 +11,8 @@ test("src/index.ts and everything it imports stay free of Kubernetes, Git and pr
     if (seen.has(file)) return;
     seen.add(file);
     const source = readFileSync(file, "utf8");
-    for (const [, specifier = ""] of source.matchAll(/^(?:import|export)\b[^"']*["']([^"']+)["']/gm)) {
+    for (const [, fromClause, bare] of source.matchAll(/^(?:import|export)\b[^;"']*?\bfrom\s+["']([^"']+)["']|^import\s+["']([^"']+)["']/gm)) {
+      const specifier = fromClause ?? bare ?? "";
       expect(FORBIDDEN.some((pattern) => pattern.test(specifier)), `${file} imports ${specifier}`).toBe(false);
       if (specifier.startsWith(".")) visit(resolve(dirname(file), specifier.replace(/\.js$/, ".ts")));
     }
