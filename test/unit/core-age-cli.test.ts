@@ -17,23 +17,15 @@ import {
   type PrivateKey,
   type SealedSecret,
 } from "../../src/index.js";
+import { requireTool } from "./core-fixtures.js";
 
 let dir: string;
 let recovery: PrivateKey;
 let idFile: string;
 
-function which(command: string): string | undefined {
-  try {
-    return execFileSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 beforeAll(async () => {
-  for (const tool of ["age", "age-keygen"]) {
-    expect(which(tool), `${tool} is not installed: run scripts/setup.sh (installs Debian's age)`).toBeDefined();
-  }
+  requireTool("age");
+  requireTool("age-keygen");
   dir = mkdtempSync(join(tmpdir(), "seal-age-"));
   recovery = await generateKey("x25519");
   idFile = join(dir, "recovery.txt");

@@ -1,4 +1,5 @@
 // Shared helpers for the core tests: keys made once per file, and the "no secret value leaks" check.
+import { execFileSync } from "node:child_process";
 import { inspect } from "node:util";
 import { expect } from "vitest";
 import { generateKey, type PlainSecret, type PrivateKey } from "../../src/index.js";
@@ -56,4 +57,15 @@ export async function thrown<E extends Error>(
   expect(caught, "expected an error to be thrown").toBeInstanceOf(kind);
   expectNoSecretIn(caught, values);
   return caught as E;
+}
+
+/** Fail (never skip) when a command the test needs is missing, naming the fix. */
+export function requireTool(command: string): void {
+  let found = "";
+  try {
+    found = execFileSync("sh", ["-c", 'command -v "$1"', "sh", command], { encoding: "utf8" }).trim();
+  } catch {
+    found = "";
+  }
+  expect(found, `${command} is not installed: run scripts/setup.sh (installs Debian's age)`).not.toBe("");
 }

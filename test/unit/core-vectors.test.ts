@@ -15,6 +15,7 @@ import {
   verifyBundle,
   type SealedSecret,
 } from "../../src/index.js";
+import { requireTool } from "./core-fixtures.js";
 
 const dir = join(import.meta.dirname, "..", "vectors");
 const read = (name: string): string => readFileSync(join(dir, name), "utf8");
@@ -66,6 +67,7 @@ describe("test vectors", () => {
   });
 
   test("the age CLI recovers a vector value with the recovery identity (binding line, then the value)", () => {
+    requireTool("age");
     const [strict] = sealedIn("sealed.yaml");
     const file = Buffer.from(strict?.spec.encryptedData["password"] ?? "", "base64");
     const out = execFileSync("age", ["-d", "-i", join(dir, "recovery.txt")], { input: file });
