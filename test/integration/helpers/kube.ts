@@ -1,11 +1,15 @@
 // Kubernetes helpers shared by the controller tests: clients, namespaces, sealing with the keys a controller
 // published, and reading back Secrets, SealedSecrets and Events.
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig } from "@kubernetes/client-node";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { EventsV1Event, V1Secret } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import { seal, verifyBundle } from "../../../src/index.js";
 import type { KeyBundle, KeyType, PublicKey, Scope, SealedSecret } from "../../../src/index.js";
+import { cluster } from "../../control-plane/cluster.ts";
 import { waitFor } from "./wait.js";
 
 export interface Kube {
@@ -45,20 +49,21 @@ export async function createNamespace(k: Kube, name: string): Promise<void> {
   await k.core.createNamespace({ body: { metadata: { name } } });
 }
 
-/** Applies manifests/crd.yaml's CRD if missing and waits until it is served. */
+/**
+ * Applies a CRD manifest with kubectl (client-node's typed CRD model would drop schema fields such as `enum` and
+ * `x-kubernetes-validations` from a plain object) and waits until the API server serves it.
+ */
 export async function ensureCrd(k: Kube, crdYaml: string): Promise<void> {
-  const { ApiextensionsV1Api } = await import("@kubernetes/client-node");
-  const api = k.kc.makeApiClient(ApiextensionsV1Api);
   const crd = parse(crdYaml) as { metadata: { name: string } };
-  const existing = await orUndefined(api.readCustomResourceDefinition({ name: crd.metadata.name }));
-  if (existing) {
-    await api.replaceCustomResourceDefinition({
-      name: crd.metadata.name,
-      body: { ...(crd as object), metadata: { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion } } as never,
-    });
-  } else {
-    await api.createCustomResourceDefinition({ body: crd as never });
+  const { kubectl, kubeconfig, dir } = cluster();
+  const file = join(dir, `${crd.metadata.name}.${randomBytes(4).toString("hex")}.yaml`);
+  writeFileSync(file, crdYaml);
+  try {
+    execFileSync(kubectl, ["--kubeconfig", kubeconfig, "apply", "--server-side", "--force-conflicts", "-f", file], { stdio: "pipe" });
+  } finally {
+    rmSync(file, { force: true });
   }
+  const api = k.kc.makeApiClient(ApiextensionsV1Api);
   await waitFor(
     async () => {
       const c = await api.readCustomResourceDefinition({ name: crd.metadata.name });
