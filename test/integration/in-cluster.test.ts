@@ -83,6 +83,13 @@ describe("in-cluster mode bound by manifests/ RBAC", () => {
     expect(proc.lines().some((l) => l.msg === "could not record audit event")).toBe(false);
   });
 
+  it("applies as a whole with kubectl apply -k (server-side dry run validates the Deployment and Service too)", async () => {
+    const { stdout } = await kubectl("apply", "-k", join(repoRoot, "manifests"), "--dry-run=server");
+    for (const object of ["deployment.apps/kubectl-seal-controller", "service/kubectl-seal-controller-metrics", "clusterrole.rbac.authorization.k8s.io/kubectl-seal-controller"]) {
+      expect(stdout).toContain(object);
+    }
+  });
+
   it("holds no more rights than it needs", async () => {
     const as = ["--as", `system:serviceaccount:${NS}:${SA}`];
     const canI = async (...args: string[]): Promise<string> => {
