@@ -11,13 +11,18 @@ import {
   RbacAuthorizationV1Api,
 } from "@kubernetes/client-node";
 import type { KubeConfig, V1CustomResourceDefinition } from "@kubernetes/client-node";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cluster, kubeConfigFor, kubeconfigFor, restartApiServer, serviceAccountToken, waitFor } from "../control-plane/cluster.ts";
 
 const run = promisify(execFile);
 const admin = kubeConfigFor("admin");
 const core = admin.makeApiClient(CoreV1Api);
 const namespace = `smoke-${randomBytes(4).toString("hex")}`;
+
+// Each test works on its own objects in this namespace, so any one of them can run alone (-t).
+beforeAll(async () => {
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+});
 
 afterAll(async () => {
   await core.deleteNamespace({ name: namespace }).catch(() => {});
@@ -46,8 +51,7 @@ async function established(name: string): Promise<V1CustomResourceDefinition | u
 }
 
 describe("local control plane", () => {
-  it("stores a Secret in a new namespace and reads it back", async () => {
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
+  it("stores a Secret and reads it back", async () => {
     await core.createNamespacedSecret({
       namespace,
       body: { metadata: { name: "smoke" }, stringData: { password: "smoke-test-value" } },
@@ -143,9 +147,10 @@ describe("local control plane", () => {
   });
 
   it("keeps its data across an API server restart", async () => {
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: "survivor" }, data: { kept: "yes" } } });
     await restartApiServer();
-    const secret = await core.readNamespacedSecret({ name: "smoke", namespace });
-    expect(secret.metadata?.name).toBe("smoke");
+    const configMap = await core.readNamespacedConfigMap({ name: "survivor", namespace });
+    expect(configMap.data).toEqual({ kept: "yes" });
     const { stdout } = await run(cluster().kubectl, ["--kubeconfig", kubeconfigFor("admin"), "get", "--raw", "/readyz"]);
     expect(stdout.trim()).toBe("ok");
   });
