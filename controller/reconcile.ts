@@ -84,8 +84,7 @@ export class Reconciler {
     const changed = await this.writeSecret(existing, desired);
     this.o.metrics.unsealTotal.inc({ outcome: "success" });
     const keyIds = [...new Set(opened.keyIds)];
-    const ok = `Secret ${namespace}/${name} is up to date`;
-    await this.setStatus(sealed, [condition("Ready", "True", REASON_UNSEALED, ok), condition("Synced", "True", REASON_UNSEALED, ok)], keyIds);
+    // The Event first: if the status write fails, the retry finds the Secret unchanged and would not record it.
     if (changed) {
       await this.o.audit.record({
         ...eventBase(sealed),
@@ -96,6 +95,8 @@ export class Reconciler {
         dataKeys: Object.keys(desired.data ?? {}).sort(),
       });
     }
+    const ok = `Secret ${namespace}/${name} is up to date`;
+    await this.setStatus(sealed, [condition("Ready", "True", REASON_UNSEALED, ok), condition("Synced", "True", REASON_UNSEALED, ok)], keyIds);
     return "done";
   }
 

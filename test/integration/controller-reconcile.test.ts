@@ -120,6 +120,8 @@ describe("controller reconcile", () => {
     const status = await waitForReady("tampered", "False", "UnsealFailed");
     expect(status.status?.conditions?.find((c) => c.type === "Ready")?.message).toContain("tampered");
     expect(await getSecret(k, ns, "tampered")).toBeUndefined();
+    const audit = await controller.waitForLog((l) => l.audit === true && l.what === "UnsealFailed", "UnsealFailed audit line");
+    expect(audit).toMatchObject({ type: "Warning", dataKeys: ["token"], object: { kind: "SealedSecret", namespace: ns, name: "tampered" } });
   });
 
   it("refuses a ciphertext moved to another SealedSecret: wrong scope, no Secret", async () => {
@@ -188,6 +190,20 @@ describe("controller reconcile", () => {
     expect(secret.metadata?.labels).toEqual({ v: "2" });
     const ready = await waitForReady("rotating", "True", "Unsealed");
     expect(ready.metadata.generation).toBe(2);
+  });
+
+  it("replaces a Secret that cannot change in place (immutable, or a new type)", async () => {
+    const sealed = await sealSecret({ name: "frozen", namespace: ns, data: { k: value() } }, keys);
+    await createSealed(k, { ...sealed, spec: { ...sealed.spec, template: { immutable: true } } });
+    const first = await waitForSecret("frozen", () => true, "immutable Secret frozen");
+    expect(first.immutable).toBe(true);
+    const next = { k: value() };
+    const resealed = await sealSecret({ name: "frozen", namespace: ns, data: next, type: "example.com/token" }, keys);
+    await updateSealedSpec(k, ns, "frozen", resealed.spec);
+    const second = await waitForSecret("frozen", (d) => d.k === next.k, "Secret frozen replaced");
+    expect(second.metadata?.uid).not.toBe(first.metadata?.uid);
+    expect(second.type).toBe("example.com/token");
+    expect(second.immutable).toBeUndefined();
   });
 
   it("lets the garbage collector delete the Secret with its SealedSecret", async () => {

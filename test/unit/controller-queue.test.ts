@@ -1,0 +1,106 @@
+// The work queue's contract: keys deduplicated, never processed by two workers at once, re-processed if added
+// while in flight, retried with capped exponential backoff up to a bound, forgotten on success.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createLogger } from "../../controller/log.js";
+import { WorkQueue } from "../../controller/queue.js";
+
+const quiet = createLogger("error", () => {});
+
+describe("WorkQueue", () => {
+  it("hands out each queued key once, in order, however often it was added", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom("a/1", "a/2", "b/1", "c/3"), { maxLength: 40 }), async (adds) => {
+        const q = new WorkQueue();
+        for (const key of adds) q.add(key);
+        const expected = [...new Set(adds)];
+        expect(q.length).toBe(expected.length);
+        const got: string[] = [];
+        for (let i = 0; i < expected.length; i++) {
+          const key = await q.get();
+          if (key !== undefined) got.push(key);
+        }
+        expect(got).toEqual(expected);
+        expect(q.length).toBe(0);
+      }),
+    );
+  });
+
+  it("queues a key added while it is processed again once it is done, not before", async () => {
+    const q = new WorkQueue();
+    q.add("ns/a");
+    const key = await q.get();
+    q.add("ns/a");
+    expect(q.length).toBe(0);
+    q.done(key ?? "");
+    expect(q.length).toBe(1);
+    expect(await q.get()).toBe("ns/a");
+  });
+
+  it("backs off exponentially up to the cap", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 1, max: 80 }), (base, max, failures) => {
+        const q = new WorkQueue({ baseDelayMs: base, maxDelayMs: max });
+        const delay = q.delayFor(failures);
+        expect(delay).toBeLessThanOrEqual(max);
+        expect(delay).toBe(Math.min(max, base * 2 ** Math.min(failures - 1, 30)));
+        if (failures > 1) expect(delay).toBeGreaterThanOrEqual(q.delayFor(failures - 1));
+      }),
+    );
+  });
+
+  it("gives up on a key after maxRetries failures and forgets its count", () => {
+    const q = new WorkQueue({ baseDelayMs: 1, maxRetries: 3 });
+    expect([q.addRateLimited("k"), q.addRateLimited("k"), q.addRateLimited("k")]).toEqual([true, true, true]);
+    expect(q.retries("k")).toBe(3);
+    expect(q.addRateLimited("k")).toBe(false);
+    expect(q.retries("k")).toBe(0);
+    q.shutDown();
+  });
+
+  it("run: retries failures with backoff, forgets on success, never runs one key on two workers at once", async () => {
+    const q = new WorkQueue({ baseDelayMs: 1, maxDelayMs: 5, maxRetries: 5 });
+    const attempts = new Map<string, number>();
+    const active = new Set<string>();
+    let overlap = false;
+    const finished = new Set<string>();
+    const handler = async (key: string): Promise<"done" | "permanent"> => {
+      if (active.has(key)) overlap = true;
+      active.add(key);
+      await new Promise((r) => setImmediate(r));
+      active.delete(key);
+      const n = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, n);
+      if (key.startsWith("flaky") && n < 3) throw new Error("transient");
+      if (key.startsWith("broken")) throw new Error("always");
+      finished.add(key);
+      if (key === "again" && n === 1) q.add("again"); // re-added while in flight
+      return key.startsWith("bad") ? "permanent" : "done";
+    };
+    const running = q.run(3, handler, quiet);
+    for (const key of ["ok", "flaky-1", "flaky-2", "bad", "broken", "again"]) q.add(key);
+    const deadline = Date.now() + 5000;
+    while ((attempts.get("broken") ?? 0) < 6 || finished.size < 5 || (attempts.get("again") ?? 0) < 2) {
+      if (Date.now() > deadline) throw new Error(`queue did not settle: ${JSON.stringify([...attempts])}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    q.shutDown();
+    await running;
+    expect(overlap).toBe(false);
+    expect(attempts.get("flaky-1")).toBe(3);
+    expect(attempts.get("ok")).toBe(1);
+    expect(attempts.get("bad")).toBe(1);
+    expect(attempts.get("broken")).toBe(6); // first try + maxRetries
+    expect(attempts.get("again")).toBe(2);
+    expect(q.retries("flaky-1")).toBe(0);
+  });
+
+  it("shutDown releases waiting workers", async () => {
+    const q = new WorkQueue();
+    const waiting = q.get();
+    q.shutDown();
+    expect(await waiting).toBeUndefined();
+    q.add("late");
+    expect(q.length).toBe(0);
+  });
+});
