@@ -1,0 +1,120 @@
+// The informer wrapper against a scripted fake API server: 410 Gone relists (and reports objects deleted
+// meanwhile), other errors restart the watch from the last resourceVersion (no relist, nothing missed), and a
+// failed first list is retried.
+import { createServer } from "node:http";
+import type { Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { V1Secret } from "@kubernetes/client-node";
+import { afterEach, describe, expect, it } from "vitest";
+import { secretCache } from "../../controller/informer.js";
+import type { ResourceCache } from "../../controller/informer.js";
+import { createLogger } from "../../controller/log.js";
+
+type Step = (res: ServerResponse) => void;
+
+const secret = (name: string, rv: string): V1Secret => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: "x", resourceVersion: rv } });
+const list = (rv: string, items: V1Secret[]): Step => (res) =>
+  void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ kind: "SecretList", apiVersion: "v1", metadata: { resourceVersion: rv }, items }));
+const status = (code: number): Step => (res) => void res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify({ kind: "Status", code }));
+/** A watch stream that sends `events` and then ends, or stays open if `hold`. */
+const watch = (events: object[], hold = false): Step => (res) => {
+  res.writeHead(200, { "content-type": "application/json" });
+  for (const e of events) res.write(JSON.stringify(e) + "\n");
+  if (!hold) res.end();
+};
+
+interface Fake {
+  server: Server;
+  requests: string[];
+  kc: KubeConfig;
+}
+
+let servers: Server[] = [];
+let caches: ResourceCache<V1Secret>[] = [];
+afterEach(async () => {
+  await Promise.all(caches.map((c) => c.stop()));
+  for (const s of servers) {
+    s.closeAllConnections();
+    s.close();
+  }
+  servers = [];
+  caches = [];
+});
+
+/** Serves list and watch requests from two scripts; a request past the end of a script hangs open. */
+async function fakeApi(lists: Step[], watches: Step[]): Promise<Fake> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    const isWatch = url.searchParams.get("watch") === "true";
+    requests.push(isWatch ? `watch rv=${url.searchParams.get("resourceVersion")}` : "list");
+    const step = (isWatch ? watches : lists).shift();
+    if (step) step(res);
+    else res.writeHead(200, { "content-type": "application/json" }); // hang: a quiet watch
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  servers.push(server);
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: "fake", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+    users: [{ name: "u" }],
+    contexts: [{ name: "c", cluster: "fake", user: "u" }],
+    currentContext: "c",
+  });
+  return { server, requests, kc };
+}
+
+function watchSecrets(fake: Fake): { cache: ResourceCache<V1Secret>; seen: string[] } {
+  const seen: string[] = [];
+  const cache = secretCache(fake.kc, ["x"], (s, verb) => seen.push(`${verb} ${s.metadata?.name}`), createLogger("error", () => {}));
+  caches.push(cache);
+  return { cache, seen };
+}
+
+async function until(what: string, ok: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("informer", () => {
+  it("relists after 410 Gone and reports what was deleted meanwhile", async () => {
+    const fake = await fakeApi(
+      [list("10", [secret("a", "5")]), list("20", [secret("b", "11"), secret("c", "12")])],
+      [watch([{ type: "ADDED", object: secret("b", "11") }, { type: "ERROR", object: { kind: "Status", code: 410 } }])],
+    );
+    const { cache, seen } = watchSecrets(fake);
+    await cache.start();
+    await until("relist", () => fake.requests.length >= 4);
+    expect(fake.requests.slice(0, 4)).toEqual(["list", "watch rv=10", "list", "watch rv=20"]);
+    await until("events", () => seen.length >= 4);
+    expect(seen).toEqual(["add a", "add b", "delete a", "add c"]);
+    expect(cache.list().map((s) => s.metadata?.name).sort()).toEqual(["b", "c"]);
+    expect(cache.synced()).toBe(true);
+  });
+
+  it("restarts a failed watch from the last resourceVersion it saw, without relisting", async () => {
+    const fake = await fakeApi([list("10", [secret("a", "5")])], [watch([{ type: "ADDED", object: secret("b", "11") }], false), status(500), watch([{ type: "MODIFIED", object: secret("a", "13") }], true)]);
+    const { cache, seen } = watchSecrets(fake);
+    await cache.start();
+    await until("third watch", () => fake.requests.length >= 4);
+    // The first watch ended cleanly (resume at once), the second failed with 500 (restart after a backoff).
+    expect(fake.requests.slice(0, 4)).toEqual(["list", "watch rv=10", "watch rv=11", "watch rv=11"]);
+    await until("update", () => seen.includes("update a"));
+    expect(cache.get("a", "x")?.metadata?.resourceVersion).toBe("13");
+    expect(fake.requests.filter((r) => r === "list")).toHaveLength(1);
+  });
+
+  it("retries a first list that failed, and only then reports itself synced", async () => {
+    const fake = await fakeApi([status(503), list("7", [secret("a", "7")])], []);
+    const { cache, seen } = watchSecrets(fake);
+    await cache.start();
+    expect(cache.synced()).toBe(false);
+    await until("synced", () => cache.synced());
+    await until("add", () => seen.includes("add a"));
+    expect(fake.requests.slice(0, 3)).toEqual(["list", "list", "watch rv=7"]);
+  });
+});
