@@ -56,6 +56,17 @@ export function buildControlPlane(): Promise<string> {
 
 export async function startControlPlane(options: { binDir?: string } = {}): Promise<ControlPlane> {
   const binDir = options.binDir ?? (await buildControlPlane());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(binDir);
+    } catch (error) {
+      // Ports are found free, then bound by the child a moment later: another process may take one in between.
+      if (attempt >= 3 || !String(error).includes("address already in use")) throw error;
+    }
+  }
+}
+
+async function startOnce(binDir: string): Promise<ControlPlane> {
   const bin = (name: string) => join(binDir, name);
   const dir = await mkdtemp(join(tmpdir(), "kubectl-seal-cp-"));
   const reaper = startReaper(dir);

@@ -5,17 +5,25 @@
 # group still listed is terminated and the state folder is removed, so nothing outlives a test run.
 set -u
 dir=$1
-declare -A groups=()
+groups=() # in start order; stopped newest first (controllers before the API server before etcd)
 while IFS= read -r line; do
   case "$line" in
-    +*) groups[${line#+}]=1 ;;
-    -*) unset "groups[${line#-}]" ;;
+    +*) groups+=("${line#+}") ;;
+    -*) for i in "${!groups[@]}"; do [ "${groups[$i]}" = "${line#-}" ] && unset "groups[$i]"; done ;;
   esac
 done
-alive() { local g; for g in "${!groups[@]}"; do kill -0 -- "-$g" 2>/dev/null && return 0; done; return 1; }
-if [ "${#groups[@]}" -gt 0 ]; then
-  for g in "${!groups[@]}"; do kill -TERM -- "-$g" 2>/dev/null; done
-  for _ in $(seq 100); do alive || break; sleep 0.1; done # grace period: up to 10s, ends as soon as all exited
-  for g in "${!groups[@]}"; do kill -KILL -- "-$g" 2>/dev/null; done
-fi
+# A process that exited but was not yet reaped by init (zombie) counts as gone: some inits reap late.
+running() {
+  local stat
+  { read -r stat </proc/"$1"/stat; } 2>/dev/null || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+ids=("${!groups[@]}")
+for ((n = ${#ids[@]} - 1; n >= 0; n--)); do
+  g=${groups[${ids[$n]}]}
+  kill -TERM -- "-$g" 2>/dev/null || continue
+  for _ in $(seq 50); do running "$g" || break; sleep 0.1; done # up to 5s, ends once it exited
+  kill -KILL -- "-$g" 2>/dev/null
+done
 case "$dir" in */kubectl-seal-cp-*) rm -rf -- "$dir" ;; esac
