@@ -1,15 +1,14 @@
 // The informer wrapper against a scripted fake API server: 410 Gone relists (and reports objects deleted
 // meanwhile), other errors restart the watch from the last resourceVersion (no relist, nothing missed), and a
 // failed first list is retried.
-import { createServer } from "node:http";
-import type { Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { KubeConfig } from "@kubernetes/client-node";
-import type { V1Secret } from "@kubernetes/client-node";
+import type { ServerResponse } from "node:http";
+import type { KubeConfig, V1Secret } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { secretCache } from "../../controller/informer.js";
 import type { ResourceCache } from "../../controller/informer.js";
 import { createLogger } from "../../controller/log.js";
+import { fakeApi } from "./fake-kube.js";
+import type { FakeApi } from "./fake-kube.js";
 
 type Step = (res: ServerResponse) => void;
 
@@ -25,27 +24,23 @@ const watch = (events: object[], hold = false): Step => (res) => {
 };
 
 interface Fake {
-  server: Server;
   requests: string[];
   kc: KubeConfig;
 }
 
-let servers: Server[] = [];
+let fakes: FakeApi[] = [];
 let caches: ResourceCache<V1Secret>[] = [];
 afterEach(async () => {
   await Promise.all(caches.map((c) => c.stop()));
-  for (const s of servers) {
-    s.closeAllConnections();
-    s.close();
-  }
-  servers = [];
+  for (const f of fakes) f.close();
+  fakes = [];
   caches = [];
 });
 
 /** Serves list and watch requests from two scripts; a request past the end of a script hangs open. */
-async function fakeApi(lists: Step[], watches: Step[]): Promise<Fake> {
+async function scriptedApi(lists: Step[], watches: Step[]): Promise<Fake> {
   const requests: string[] = [];
-  const server = createServer((req, res) => {
+  const fake = await fakeApi((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     const isWatch = url.searchParams.get("watch") === "true";
     requests.push(isWatch ? `watch rv=${url.searchParams.get("resourceVersion")}` : "list");
@@ -53,16 +48,8 @@ async function fakeApi(lists: Step[], watches: Step[]): Promise<Fake> {
     if (step) step(res);
     else res.writeHead(200, { "content-type": "application/json" }); // hang: a quiet watch
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  servers.push(server);
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "fake", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-    users: [{ name: "u" }],
-    contexts: [{ name: "c", cluster: "fake", user: "u" }],
-    currentContext: "c",
-  });
-  return { server, requests, kc };
+  fakes.push(fake);
+  return { requests, kc: fake.kc };
 }
 
 function watchSecrets(fake: Fake): { cache: ResourceCache<V1Secret>; seen: string[] } {
@@ -82,7 +69,7 @@ async function until(what: string, ok: () => boolean): Promise<void> {
 
 describe("informer", () => {
   it("relists after 410 Gone and reports what was deleted meanwhile", async () => {
-    const fake = await fakeApi(
+    const fake = await scriptedApi(
       [list("10", [secret("a", "5")]), list("20", [secret("b", "11"), secret("c", "12")])],
       [watch([{ type: "ADDED", object: secret("b", "11") }, { type: "ERROR", object: { kind: "Status", code: 410 } }])],
     );
@@ -97,7 +84,7 @@ describe("informer", () => {
   });
 
   it("restarts a failed watch from the last resourceVersion it saw, without relisting", async () => {
-    const fake = await fakeApi([list("10", [secret("a", "5")])], [watch([{ type: "ADDED", object: secret("b", "11") }], false), status(500), watch([{ type: "MODIFIED", object: secret("a", "13") }], true)]);
+    const fake = await scriptedApi([list("10", [secret("a", "5")])], [watch([{ type: "ADDED", object: secret("b", "11") }], false), status(500), watch([{ type: "MODIFIED", object: secret("a", "13") }], true)]);
     const { cache, seen } = watchSecrets(fake);
     await cache.start();
     await until("third watch", () => fake.requests.length >= 4);
@@ -109,7 +96,7 @@ describe("informer", () => {
   });
 
   it("retries a first list that failed, and only then reports itself synced", async () => {
-    const fake = await fakeApi([status(503), list("7", [secret("a", "7")])], []);
+    const fake = await scriptedApi([status(503), list("7", [secret("a", "7")])], []);
     const { cache, seen } = watchSecrets(fake);
     await cache.start();
     expect(cache.synced()).toBe(false);
