@@ -1,6 +1,9 @@
 // `npm run cluster` (scripts/control-plane.sh run): starts one control plane, says how to use it, and stops it
 // on Ctrl-C or SIGTERM. Runs on plain Node 24 (type stripping), no build step.
+import { fileURLToPath } from "node:url";
 import { startControlPlane } from "./control-plane.ts";
+
+const pluginDir = fileURLToPath(new URL("../../bin", import.meta.url));
 
 const started = Date.now();
 const cluster = await startControlPlane();
@@ -18,7 +21,8 @@ process.stdout.write(`control plane ready in ${((Date.now() - started) / 1000).t
 
 Point kubectl and kubectl-seal at it (another terminal):
   export KUBECONFIG=${cluster.kubeconfig}
-  export PATH=${cluster.binDir}:$PWD/bin:$PATH    # the matching kubectl, and kubectl-seal as a kubectl plugin
+  export PATH=${cluster.binDir}:${pluginDir}:$PATH
+  # the matching kubectl, and bin/kubectl-seal as a kubectl plugin (run \`npm run build\` once first)
   kubectl get namespaces
   kubectl apply -f manifests/crd.yaml
   kubectl seal --help

@@ -25,7 +25,9 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const started = Date.now();
   const cluster = await startControlPlane();
+  process.stderr.write(`control-plane: ready at ${cluster.server} in ${((Date.now() - started) / 1000).toFixed(1)}s (logs: ${cluster.dir}/logs)\n`);
   let control: { url: string; server: Server };
   try {
     control = await serveControl(cluster);
