@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKey, publicKeyOf } from "../../src/index.js";
 import type { KeyType, PublicKey, SealedSecret } from "../../src/index.js";
 import { cluster, restartApiServer } from "../control-plane/cluster.ts";
 import { repoRoot, startController, stopAllControllers } from "./helpers/controller.js";
@@ -131,6 +132,18 @@ describe("controller reconcile", () => {
     expect(event.note).toContain("wrong-scope");
     await waitForReady("moved", "False", "UnsealFailed");
     expect(await getSecret(k, ns, "moved")).toBeUndefined();
+  });
+
+  it("refuses a SealedSecret sealed to a key it does not hold: unknown key, no Secret, others unaffected", async () => {
+    const foreign = publicKeyOf(await generateKey("x25519"));
+    await createSealed(k, await sealSecret({ name: "foreign", namespace: ns, data: { token: value() } }, [foreign]));
+    const good = { token: value() };
+    await sealAndApply({ name: "neighbour", namespace: ns, data: good });
+    const event = await waitForEvent(k, ns, "foreign", "UnsealFailed");
+    expect(event.note).toContain("unknown-key");
+    await waitForReady("foreign", "False", "UnsealFailed");
+    expect(await getSecret(k, ns, "foreign")).toBeUndefined();
+    await waitForSecret("neighbour", (d) => d.token === good.token, "Secret neighbour next to a bad one");
   });
 
   it("never overwrites a Secret it does not own, until it is annotated to be taken over", async () => {
