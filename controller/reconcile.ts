@@ -147,7 +147,8 @@ export class Reconciler {
       [condition("Ready", "False", reason, message), condition("Synced", "False", reason, message)],
       sealed.status?.keyIds ?? [],
     );
-    this.o.log.info("not unsealed", { key: keyOf(sealed.metadata.namespace ?? "", sealed.metadata.name ?? ""), reason, message });
+    // Said once per new failure; a resync of the same failure is only debug noise.
+    this.o.log[isNew ? "info" : "debug"]("not unsealed", { key: keyOf(sealed.metadata.namespace ?? "", sealed.metadata.name ?? ""), reason, message });
     if (isNew) {
       await this.o.audit.record({
         ...eventBase(sealed),
