@@ -1,0 +1,89 @@
+// Reconciler.sync against a fake API server: the three outcomes. A resourceVersion conflict or API error is
+// thrown (the queue retries it) without touching status; a resync of an up-to-date object writes nothing; an
+// object deleted meanwhile is done.
+import type { V1Secret } from "@kubernetes/client-node";
+import { afterEach, describe, expect, it } from "vitest";
+import { Audit } from "../../controller/audit.js";
+import { createLogger } from "../../controller/log.js";
+import { createMetrics } from "../../controller/metrics.js";
+import { Reconciler, desiredSecret } from "../../controller/reconcile.js";
+import { generateKey, publicKeyOf, seal, unseal } from "../../src/index.js";
+import type { PrivateKey, SealedSecret } from "../../src/index.js";
+import { fakeApi } from "./fake-kube.js";
+import type { FakeApi } from "./fake-kube.js";
+
+let fake: FakeApi | undefined;
+afterEach(() => fake?.close());
+
+const VALUE = "sync-test-canary-value";
+
+async function setup(respond: (method: string, path: string) => number) {
+  const calls: string[] = [];
+  fake = await fakeApi((req, res) => {
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    calls.push(`${req.method} ${path}`);
+    const code = respond(req.method ?? "", path);
+    req.resume();
+    res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(code < 300 ? { kind: "Secret", apiVersion: "v1", metadata: {} } : { kind: "Status", code, message: `status ${code}` }));
+  });
+  const key: PrivateKey = await generateKey("x25519");
+  const sealed: SealedSecret = await seal({ name: "db", namespace: "app", data: { password: new TextEncoder().encode(VALUE) } }, [publicKeyOf(key)], { scope: "strict" });
+  sealed.metadata = { ...sealed.metadata, uid: "uid-1", generation: 1 };
+  const secrets = new Map<string, V1Secret>();
+  const lines: string[] = [];
+  const log = createLogger("debug", (l) => lines.push(l));
+  const reconciler = new Reconciler({
+    kc: fake.kc,
+    log,
+    audit: new Audit({ kc: fake.kc, log, controllerName: "test", write: (l) => lines.push(l) }),
+    metrics: createMetrics({ defaultMetrics: false }),
+    sealedSecrets: { get: (name, ns) => (`${ns}/${name}` === "app/db" ? sealed : undefined) },
+    secrets: { get: (name, ns) => secrets.get(`${ns}/${name}`) },
+    keys: () => [key],
+  });
+  return { calls, sealed, secrets, lines, reconciler, key };
+}
+
+describe("Reconciler.sync", () => {
+  it("throws on a resourceVersion conflict so the queue retries, and leaves status alone", async () => {
+    const { calls, sealed, secrets, reconciler, lines } = await setup((method) => (method === "PUT" ? 409 : 200));
+    secrets.set("app/db", { metadata: { name: "db", namespace: "app", resourceVersion: "1", ownerReferences: desiredSecret(sealed, { data: {} }).metadata?.ownerReferences }, data: { password: "b2xk" } });
+    await expect(reconciler.sync("app/db")).rejects.toThrow("could not write Secret app/db: HTTP 409: status 409");
+    expect(calls).toEqual(["PUT /api/v1/namespaces/app/secrets/db"]);
+    expect(lines.join("\n")).not.toContain(VALUE);
+  });
+
+  it("writes nothing for an object that is already up to date, status included", async () => {
+    const { calls, sealed, secrets, reconciler, key } = await setup(() => 200);
+    const { secret, keyIds } = await unseal(sealed, [key]);
+    secrets.set("app/db", { ...desiredSecret(sealed, secret), metadata: { ...desiredSecret(sealed, secret).metadata, resourceVersion: "7" } });
+    const now = new Date().toISOString();
+    const ok = "Secret app/db is up to date";
+    sealed.status = {
+      observedGeneration: 1,
+      keyIds,
+      conditions: [
+        { type: "Ready", status: "True", reason: "Unsealed", message: ok, lastTransitionTime: now, observedGeneration: 1 },
+        { type: "Synced", status: "True", reason: "Unsealed", message: ok, lastTransitionTime: now, observedGeneration: 1 },
+      ],
+    };
+    await expect(reconciler.sync("app/db")).resolves.toBe("done");
+    expect(calls).toEqual([]);
+  });
+
+  it("creates a missing Secret, records Unsealed, then writes status", async () => {
+    const { calls, reconciler } = await setup(() => 201);
+    await expect(reconciler.sync("app/db")).resolves.toBe("done");
+    expect(calls).toEqual([
+      "POST /api/v1/namespaces/app/secrets",
+      "POST /apis/events.k8s.io/v1/namespaces/app/events",
+      "PATCH /apis/seal.dev/v1alpha1/namespaces/app/sealedsecrets/db/status",
+    ]);
+  });
+
+  it("is done with an object that no longer exists", async () => {
+    const { calls, reconciler } = await setup(() => 500);
+    await expect(reconciler.sync("app/gone")).resolves.toBe("done");
+    expect(calls).toEqual([]);
+  });
+});
