@@ -185,7 +185,8 @@ describe("controller reconcile", () => {
     const restored = await waitFor(
       async () => {
         const s = await getSecret(k, ns, "restore");
-        return s?.metadata?.uid === second.metadata?.uid && decodedData(s).api === data.api && s.metadata?.labels?.tier === "backend" ? s : undefined;
+        if (s?.metadata?.uid !== second.metadata?.uid) return undefined; // put back in place, not recreated
+        return s && decodedData(s).api === data.api && s.metadata?.labels?.tier === "backend" ? s : undefined;
       },
       { what: "hand-edited Secret put back" },
     );
