@@ -1,7 +1,7 @@
 import { Args, Command, Flags } from "@oclif/core";
 import type { PlaintextFinding } from "../src/git/plaintext.js";
 import { scanForPlaintext, type ScanReport } from "../src/git/scan.js";
-import { errorLine, progressLine, renderTable } from "../src/git/table.js";
+import { errorLine, progressLine, renderTable } from "../src/cli/output.js";
 
 export default class Scan extends Command {
   static override summary = "Find plaintext Secret manifests before they are pushed.";

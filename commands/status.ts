@@ -1,6 +1,6 @@
 import { Args, Command, Flags } from "@oclif/core";
 import { sealedStatus, type StatusReport } from "../src/git/status.js";
-import { errorLine, renderTable } from "../src/git/table.js";
+import { errorLine, renderTable } from "../src/cli/output.js";
 
 export default class Status extends Command {
   static override summary = "List the repository's sealed files and the keys each value is sealed to.";

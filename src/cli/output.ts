@@ -1,4 +1,4 @@
-// Terminal output of the Git commands: aligned tables for people (scripts use -o json), progress, error lines.
+// Terminal output shared by the commands: error lines, aligned tables for people (scripts use -o json), progress.
 
 /** An error as one line: its message with any line breaks folded, never a stack. */
 export function errorLine(error: unknown): string {
@@ -39,4 +39,9 @@ export function progressLine(label: string): { update(done: number, total?: numb
       if (drawn) process.stderr.write("\r\x1b[K");
     },
   };
+}
+
+/** The one stderr line every command prints for a failure: `kubectl-seal: error: <what>: <what to do>`. */
+export function errorMessage(error: unknown): string {
+  return `kubectl-seal: error: ${errorLine(error)}`;
 }
