@@ -10,9 +10,9 @@ import type { Identity, Stanza } from "age-encryption";
 
 const LABEL = "age-encryption.org/v1/X25519";
 // PKCS #8 wrapping of a raw X25519 private key (RFC 8410), the only raw-ish import node:crypto offers.
-const PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
+export const X25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
 // SubjectPublicKeyInfo wrapping of a raw X25519 public key.
-const SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
+export const X25519_SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
 const NONCE = Buffer.alloc(12);
 
 export class NativeX25519Identity implements Identity {
@@ -25,9 +25,9 @@ export class NativeX25519Identity implements Identity {
     if (!identity.startsWith("AGE-SECRET-KEY-1") || decoded.prefix !== "age-secret-key-" || decoded.bytes.length !== 32) {
       throw new Error("invalid X25519 identity");
     }
-    this.privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, decoded.bytes]), format: "der", type: "pkcs8" });
+    this.privateKey = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, decoded.bytes]), format: "der", type: "pkcs8" });
     const spki = createPublicKey(this.privateKey).export({ format: "der", type: "spki" });
-    this.recipient = spki.subarray(SPKI_PREFIX.length);
+    this.recipient = spki.subarray(X25519_SPKI_PREFIX.length);
   }
 
   /** The file key, or null when no X25519 stanza is ours. Throws only for a malformed X25519 stanza. */
@@ -43,7 +43,7 @@ export class NativeX25519Identity implements Identity {
   }
 
   private unwrap(share: Buffer, body: Uint8Array): Uint8Array | null {
-    const peer = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, share]), format: "der", type: "spki" });
+    const peer = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, share]), format: "der", type: "spki" });
     let shared: Buffer;
     try {
       shared = diffieHellman({ privateKey: this.privateKey, publicKey: peer });

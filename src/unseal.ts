@@ -4,6 +4,7 @@
 import { Decrypter } from "age-encryption";
 import { decodeBase64 } from "./base64.js";
 import { UnsealError } from "./errors.js";
+import { NativeHybridIdentity, nativeHybridAvailable } from "./native-hybrid.js";
 import { NativeX25519Identity } from "./native-x25519.js";
 import { describeObject } from "./names.js";
 import { bindingLine, splitPlaintext } from "./scope.js";
@@ -22,8 +23,10 @@ function decrypterFor(key: PrivateKey): Decrypter {
   const cached = decrypters.get(key.id);
   if (cached !== undefined && cached.identity === key.identity) return cached.decrypter;
   const decrypter = new Decrypter();
-  // X25519 through node:crypto (fast); post-quantum through typage's HybridIdentity (the identity string).
-  decrypter.addIdentity(key.type === "x25519" ? new NativeX25519Identity(key.identity) : key.identity);
+  // Both key types through node:crypto (native X25519 and ML-KEM-768): typage's own identities are several times
+  // slower (WebCrypto import per file, pure-JS ML-KEM); test/unit/core-native-*.test.ts cross-check them.
+  if (key.type === "x25519") decrypter.addIdentity(new NativeX25519Identity(key.identity));
+  else decrypter.addIdentity(nativeHybridAvailable ? new NativeHybridIdentity(key.identity) : key.identity);
   if (decrypters.size >= CACHE_LIMIT) decrypters.clear();
   decrypters.set(key.id, { identity: key.identity, decrypter });
   return decrypter;
