@@ -187,7 +187,7 @@ export function parseKeySecret(secret: V1Secret): StoredKey | string {
   };
 }
 
-function parseSignerSecret(secret: V1Secret): StoredSigner {
+export function parseSignerSecret(secret: V1Secret): StoredSigner {
   const publicKey = decoded(secret, "publicKey");
   const secretKey = secret.data?.secretKey;
   if (publicKey === undefined || secretKey === undefined) {
