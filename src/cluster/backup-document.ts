@@ -218,7 +218,11 @@ async function checkEntry(entry: BackedUpSecret): Promise<BackedUpKey | string> 
       return "data.publicKey or data.secretKey is missing";
     }
     if (secretKey.length !== nacl.sign.secretKeyLength) return "data.secretKey is not a 64-byte Ed25519 secret key";
-    if (encodeBase64(nacl.sign.keyPair.fromSecretKey(secretKey).publicKey) !== publicKey) return "data.secretKey does not belong to data.publicKey";
+    // Derived from the seed half: tweetnacl's fromSecretKey would just copy the stored public half back.
+    const derived = nacl.sign.keyPair.fromSeed(secretKey.subarray(0, nacl.sign.seedLength)).publicKey;
+    if (encodeBase64(derived) !== publicKey || encodeBase64(secretKey.subarray(nacl.sign.seedLength)) !== publicKey) {
+      return "data.secretKey does not belong to data.publicKey";
+    }
     const fingerprint = fingerprintOf(publicKey);
     const claimed = entry.annotations[ANNOTATION.id];
     if (claimed !== undefined && claimed !== fingerprint) return `the ${ANNOTATION.id} annotation is not the signer's fingerprint`;
