@@ -1,0 +1,49 @@
+// The Secrets `kubectl seal` is asked to seal: from manifest files/directories/stdin, or built from --from-*
+// flags. --name and --namespace fill in what a manifest leaves out and must agree with what it says.
+import { InputError } from "../errors.js";
+import { parseManifestEntries } from "../manifest.js";
+import { describeObject } from "../names.js";
+import { secretFromManifest } from "../secret.js";
+import type { PlainSecret } from "../types.js";
+import { readInputs } from "./inputs.js";
+import { hasValueFlags, secretFromFlags, type SecretFlags } from "./secret-flags.js";
+
+/** Every Secret to seal, in input order. */
+export async function secretsToSeal(files: readonly string[], flags: SecretFlags): Promise<PlainSecret[]> {
+  if (hasValueFlags(flags)) {
+    if (files.length > 0) {
+      throw new InputError(`both manifest files (${files.join(", ")}) and --from-* flags given`, "seal either files or one Secret built from --from-* flags");
+    }
+    return [secretFromFlags(flags)];
+  }
+  const inputs = await readInputs(files);
+  const secrets: PlainSecret[] = [];
+  for (const { text, source } of inputs) {
+    for (const { doc, where } of parseManifestEntries(text, source)) {
+      secrets.push(withFlagDefaults(secretFromManifest(doc, where), flags, where));
+    }
+  }
+  if (secrets.length === 0) {
+    const from = inputs.map((input) => input.source).join(", ");
+    throw new InputError(`${from} holds no Secret`, "pass Secret manifests, or build one with --from-literal/--from-file/--from-env-file");
+  }
+  return secrets;
+}
+
+/** --name/--namespace/--type fill in a manifest's missing fields; a different value in the manifest is refused. */
+function withFlagDefaults(secret: PlainSecret, flags: SecretFlags, where: string): PlainSecret {
+  const out = { ...secret };
+  for (const field of ["name", "namespace", "type"] as const) {
+    const given = flags[field];
+    if (given === undefined) continue;
+    const inFile = secret[field];
+    if (inFile !== undefined && inFile !== given) {
+      throw new InputError(
+        `${where}: Secret ${describeObject(secret.namespace, secret.name)} has ${field} ${JSON.stringify(inFile)} but --${field} is ${JSON.stringify(given)}`,
+        `drop --${field} or make the manifest agree`,
+      );
+    }
+    out[field] = given;
+  }
+  return out;
+}
