@@ -14,14 +14,14 @@ import { seal } from "../src/seal.js";
 export default class Seal extends SealCommand {
   static override hidden = true;
 
-  static override usage = ["<%= config.bin %> [FILE|-]... [--keys BUNDLE]... [flags]"];
+  static override usage = ["[FILE|-]... [--keys BUNDLE]... [flags]"];
 
   static override summary = "Seal Secrets into SealedSecrets that are safe to commit to Git.";
 
   static override description = [
     "Reads Secret manifests (YAML or JSON, multi-document, Lists; files, directories of files, or stdin when FILE is - or missing), or builds one Secret from --from-literal/--from-file/--from-env-file as `kubectl create secret generic` does, and writes SealedSecret YAML (or JSON with -o json) to stdout or to -w FILE.",
     "Each value is encrypted with age to the sealing keys of a key bundle (--keys BUNDLE, offline) or of a cluster (without --keys), plus any --recipient. Scope strict (the default) binds a value to its namespace, name and key; namespace to its namespace; cluster to nothing.",
-    "`kubectl seal help` lists the other commands (keys generate, recover, scan, status, ...). A FILE named like a command is written ./FILE.",
+    "`kubectl seal seal ...` is the same as `kubectl seal ...`. `kubectl seal help` lists the other commands (keys generate, recover, scan, status, ...). A FILE named like a command is written ./FILE.",
   ].join("\n\n");
 
   static override examples = [
