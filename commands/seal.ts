@@ -71,7 +71,7 @@ export default class Seal extends SealCommand {
       name: flags.name,
       namespace: flags.namespace,
       type: flags.type,
-    });
+    }, scope);
     const keys = await sealingKeysOf(flags, (line) => this.note(line));
     const sealed = [];
     for (const secret of secrets) sealed.push(await seal(secret, keys, { scope, recipients: flags.recipient ?? [] }));

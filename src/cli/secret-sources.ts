@@ -3,24 +3,32 @@
 import { InputError } from "../errors.js";
 import { parseManifestEntries } from "../manifest.js";
 import { describeObject } from "../names.js";
+import { requireScopeTarget } from "../scope.js";
 import { secretFromManifest } from "../secret.js";
-import type { PlainSecret } from "../types.js";
+import type { PlainSecret, Scope } from "../types.js";
 import { readInputs } from "./inputs.js";
 import { hasValueFlags, secretFromFlags, type SecretFlags } from "./secret-flags.js";
 
-/** Every Secret to seal, in input order. */
-export async function secretsToSeal(files: readonly string[], flags: SecretFlags): Promise<PlainSecret[]> {
+/**
+ * Every Secret to seal, in input order, each checked to have what `scope` binds to (so the message can name the
+ * file it came from).
+ */
+export async function secretsToSeal(files: readonly string[], flags: SecretFlags, scope: Scope): Promise<PlainSecret[]> {
   if (hasValueFlags(flags)) {
     if (files.length > 0) {
       throw new InputError(`both manifest files (${files.join(", ")}) and --from-* flags given`, "seal either files or one Secret built from --from-* flags");
     }
-    return [secretFromFlags(flags)];
+    const secret = secretFromFlags(flags);
+    requireScopeTarget(scope, secret.namespace, secret.name, "--from-* flags");
+    return [secret];
   }
   const inputs = await readInputs(files);
   const secrets: PlainSecret[] = [];
   for (const { text, source } of inputs) {
     for (const { doc, where } of parseManifestEntries(text, source)) {
-      secrets.push(withFlagDefaults(secretFromManifest(doc, where), flags, where));
+      const secret = withFlagDefaults(secretFromManifest(doc, where), flags, where);
+      requireScopeTarget(scope, secret.namespace, secret.name, where);
+      secrets.push(secret);
     }
   }
   if (secrets.length === 0) {
