@@ -26,7 +26,7 @@ export default class KeysBackup extends SealCommand {
 
   static override flags = {
     ...clusterFlags,
-    recipient: Flags.string({ char: "r", description: "age public key to encrypt to (repeatable)", multiple: true, required: true, helpValue: "age1..." }),
+    recipient: Flags.string({ char: "r", description: "age public key to encrypt to (repeatable)", multiple: true, required: true, helpValue: "RECIPIENT" }),
     write: Flags.string({ char: "w", description: "write the backup to FILE (replaced atomically)", helpValue: "FILE", exclusive: ["to-git"] }),
     "to-git": Flags.string({ description: "write a new backup file in DIR and commit only that file", helpValue: "DIR", exclusive: ["write"] }),
     message: Flags.string({ char: "m", description: "commit message for --to-git", helpValue: "MSG", dependsOn: ["to-git"] }),
