@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { Args, Flags } from "@oclif/core";
 import { clusterFlags } from "../src/cli/cluster-flags.js";
 import { SealCommand } from "../src/cli/command.js";
@@ -61,8 +62,11 @@ export default class Seal extends SealCommand {
     const files = args.file ?? [];
     const scope = parseScope(flags.scope, "--scope");
     const target = flags.write ?? flags["merge-into"];
-    if (flags.commit && target === undefined) {
-      throw new SealError("--commit needs a file to commit, but the output goes to stdout", "add -w FILE or --merge-into FILE");
+    if (flags.commit) {
+      if (target === undefined) throw new SealError("--commit needs a file to commit, but the output goes to stdout", "add -w FILE or --merge-into FILE");
+      // Before anything is written: a file outside any repository would otherwise be written and left uncommitted.
+      const { findRepository, toRepoPath } = await import("../src/git/repo.js");
+      toRepoPath(await findRepository(path.dirname(path.resolve(target))), target);
     }
     const secrets = await secretsToSeal(files, {
       fromLiteral: flags["from-literal"],
@@ -86,7 +90,7 @@ export default class Seal extends SealCommand {
 
   private async commit(file: string, message: string): Promise<void> {
     const { commitFiles } = await import("../src/git/commit.js");
-    const result = await commitFiles(process.cwd(), [file], message);
+    const result = await commitFiles(path.dirname(path.resolve(file)), [file], message);
     this.note(result.created ? `committed ${result.paths.join(", ")} as ${result.commit.slice(0, 12)}` : `${result.paths.join(", ")} unchanged: nothing to commit`);
   }
 }
