@@ -8,7 +8,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "./wait.js";
 
-export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
+// The benchmark (bench/) imports this file too, compiled one level deeper into dist/test/...: the root is the
+// folder that holds package.json.
+const up3 = fileURLToPath(new URL("../../..", import.meta.url));
+export const repoRoot = existsSync(join(up3, "package.json")) ? up3 : join(up3, "..");
 export const controllerMain = join(repoRoot, "dist/controller/main.js");
 
 export interface StartControllerOptions {

@@ -1,0 +1,130 @@
+// `npm run bench`: runs the measurements of issue 7, prints the table and writes bench/results/latest.{md,json}
+// (and the table in BENCHMARKS.md). See BENCHMARKS.md for what each row measures.
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { measureCli } from "./cli.js";
+import { withCluster } from "./cluster.js";
+import { measureColdStart } from "./cold-start.js";
+import { measureReencrypt } from "./reencrypt.js";
+import { markdownTable, newReport, updateBenchmarksMd, writeResults, type Row } from "./report.js";
+import { repoRoot } from "../test/integration/helpers/controller.js";
+import { measureSteadyState } from "./steady.js";
+import { measureUnseal } from "./unseal.js";
+
+const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt"] as const;
+type Group = (typeof GROUPS)[number];
+
+const USAGE = `Usage: npm run bench -- [flags]
+  --only LIST            measurements to run, comma-separated: ${GROUPS.join(", ")} (default all)
+  --n LIST               SealedSecrets for the controller cold start, comma-separated (default 2000; e.g. 2000,10000)
+  --runs N               repeated runs behind every median (default 3)
+  --slice-ms MS          unseal: time per contender per run (default 500)
+  --rate N               steady state: SealedSecrets created per second (default 50)
+  --seconds S            steady state: how long to create them (default 60)
+  --workers N            controller --workers (default: the controller's default); the floor uses the same concurrency
+  --cli-runs N           CLI: whole-process runs of the single seal (default 20)
+  --files N              CLI: Secret files in the folder sealed in one invocation (default 1000)
+  --repo-files N         reencrypt: sealed files in the repository (default 500)
+  --kubeconfig PATH      use this cluster (admin) instead of starting a local control plane; needs --kubectl
+  --kubectl PATH         kubectl for --kubeconfig
+  --profile DIR          write CPU profiles (node --cpu-prof) of the controller and the CLI to DIR
+  --out DIR              results folder (default bench/results; BENCHMARKS.md is updated only for the default)`;
+
+export interface BenchOptions {
+  only: Group[];
+  n: number[];
+  runs: number;
+  sliceMs: number;
+  rate: number;
+  seconds: number;
+  workers: number | undefined;
+  cliRuns: number;
+  files: number;
+  repoFiles: number;
+  kubeconfig: string | undefined;
+  kubectl: string | undefined;
+  profile: string | undefined;
+  out: string;
+}
+
+function positive(text: string | undefined, fallback: number, flag: string): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${flag}: "${text}" is not a whole number of at least 1`);
+  return value;
+}
+
+function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: Object.fromEntries(
+      ["only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "kubeconfig", "kubectl", "profile", "out"].map(
+        (name) => [name, { type: "string" as const }],
+      ),
+    ),
+  });
+  const get = (name: string): string | undefined => values[name] as string | undefined;
+  const only = (get("only") ?? GROUPS.join(",")).split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const group of only) {
+    if (!(GROUPS as readonly string[]).includes(group)) throw new Error(`--only: unknown measurement "${group}": use ${GROUPS.join(", ")}`);
+  }
+  if ((get("kubeconfig") === undefined) !== (get("kubectl") === undefined)) throw new Error("--kubeconfig and --kubectl go together");
+  return {
+    only: only as Group[],
+    n: (get("n") ?? "2000").split(",").map((s) => positive(s.trim(), 0, "n")),
+    runs: positive(get("runs"), 3, "runs"),
+    sliceMs: positive(get("slice-ms"), 500, "slice-ms"),
+    rate: positive(get("rate"), 50, "rate"),
+    seconds: positive(get("seconds"), 60, "seconds"),
+    workers: get("workers") === undefined ? undefined : positive(get("workers"), 2, "workers"),
+    cliRuns: positive(get("cli-runs"), 20, "cli-runs"),
+    files: positive(get("files"), 1000, "files"),
+    repoFiles: positive(get("repo-files"), 500, "repo-files"),
+    kubeconfig: get("kubeconfig"),
+    kubectl: get("kubectl"),
+    profile: get("profile") === undefined ? undefined : resolve(get("profile") ?? ""),
+    out: resolve(get("out") ?? `${repoRoot}/bench/results`),
+  };
+}
+
+function progress(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  let options: BenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const args = process.argv.slice(2);
+  const report = newReport(`npm run bench${args.length > 0 ? ` -- ${args.join(" ")}` : ""}`, { ...options });
+  const wants = (group: Group) => options.only.includes(group);
+  const add = (rows: Row[]) => {
+    report.rows.push(...rows);
+    for (const row of rows) progress(`${row.measurement}: ${row.informational === true ? "reported" : row.met === undefined ? (row.note ?? "") : row.met ? "met" : "MISSED"}`);
+  };
+
+  if (wants("unseal")) add(await measureUnseal(options, progress));
+  if (wants("cli")) add(await measureCli(options, progress));
+  const clusterGroups = GROUPS.filter((g) => g !== "unseal" && g !== "cli" && wants(g));
+  if (clusterGroups.length > 0) {
+    await withCluster(options, progress, async (cluster) => {
+      if (wants("cold-start")) add(await measureColdStart(cluster, options, progress));
+      if (wants("steady")) add(await measureSteadyState(cluster, options, progress));
+      if (wants("reencrypt")) add(await measureReencrypt(cluster, options, progress));
+    });
+  }
+
+  const written = writeResults(report, options.out);
+  if (options.out === resolve(`${repoRoot}/bench/results`)) updateBenchmarksMd(`${repoRoot}/BENCHMARKS.md`, report);
+  process.stdout.write(markdownTable(report));
+  progress(`results: ${written.markdown}, ${written.json}`);
+  // Watches and keep-alive sockets of the clients would keep the process alive.
+  process.exit(0);
+}
+
+await main();
