@@ -1,26 +1,17 @@
-// The scan and status commands run as real processes through oclif, on the build in dist/ (`npm run build`).
-import { spawnSync } from "node:child_process";
+// The scan and status commands run as real processes through bin/kubectl-seal, on the build in dist/ (`npm run build`).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { generateKey, generateSigner, publicKeyOf, signBundle } from "../../src/index.js";
+import { BIN, kubectlSeal } from "./cli-fixtures.js";
 import { isolateGitConfig, makeRepo, type TempRepo } from "./git-fixtures.js";
 import { SEALED_SECRET, SECRET_VALUES, secretManifests } from "./git-manifests.js";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-// What bin/kubectl-seal does: hand the arguments to oclif, which loads the commands from dist/.
-const oclifCore = pathToFileURL(path.join(projectRoot, "node_modules/@oclif/core/lib/index.js")).href;
-const oclifEntry = `const { execute } = await import(${JSON.stringify(oclifCore)});
-await execute({ args: process.argv.slice(1), dir: ${JSON.stringify(path.join(projectRoot, "package.json"))} });`;
-
+// The way a user runs it: bin/kubectl-seal on the build in dist/ (`npm run build`).
 function seal(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ["--input-type=module", "-e", oclifEntry, "--", ...args], {
-    cwd,
-    encoding: "utf8",
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return kubectlSeal(args, { cwd });
 }
 
 const repos: TempRepo[] = [];
@@ -97,10 +88,8 @@ describe("kubectl-seal scan (process)", () => {
 
 describe("kubectl-seal scan --staged as a real pre-commit hook", () => {
   function installHook(r: TempRepo): void {
-    const entry = path.join(r.dir, ".git", "kubectl-seal.mjs");
-    fs.writeFileSync(entry, oclifEntry.replace("process.argv.slice(1)", "process.argv.slice(2)"));
     const hook = path.join(r.dir, ".git", "hooks", "pre-commit");
-    fs.writeFileSync(hook, `#!/bin/sh\nexec "${process.execPath}" "${entry}" scan --staged\n`, { mode: 0o755 });
+    fs.writeFileSync(hook, `#!/bin/sh\nexec "${BIN}" scan --staged\n`, { mode: 0o755 });
   }
   const commit = (r: TempRepo, ...args: string[]) =>
     spawnSync("git", ["commit", "-q", ...args], { cwd: r.dir, encoding: "utf8", env: { ...process.env, HOME: r.dir } });
