@@ -1,10 +1,12 @@
 // The CLI with the tools around it: the standard age command opens a value sealed with --recipient to a key
-// made by age-keygen, and --commit makes one commit holding exactly the written file.
-import { execFileSync } from "node:child_process";
+// made by age-keygen, --commit makes one commit holding exactly the written file, and the launcher works
+// through the symlinks npm installs.
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { parse } from "yaml";
 import { requireTool } from "./core-fixtures.js";
-import { CANARIES, expectNoCanary, keySet, kubectlSeal, secretYaml, workdir, type Workdir } from "./cli-fixtures.js";
+import { BIN, CANARIES, expectNoCanary, keySet, kubectlSeal, secretYaml, workdir, type Workdir } from "./cli-fixtures.js";
 import { makeRepo, type TempRepo } from "./git-fixtures.js";
 
 let dir: Workdir;
@@ -65,4 +67,15 @@ it("--commit commits exactly the written file, leaving other staged changes stag
   } finally {
     repo.remove();
   }
+});
+
+it("the launcher follows symlinks (npm link, npm install -g) and runs on the project's Node, whatever node is on PATH", () => {
+  const linked = dir.path("bin/kubectl-seal");
+  fs.mkdirSync(dir.path("bin"));
+  fs.symlinkSync(BIN, linked);
+  // A `node` first on PATH that must not be used.
+  dir.write("fake/node", "#!/bin/sh\necho wrong node >&2\nexit 99\n", 0o755);
+  const run = spawnSync(linked, ["--version"], { encoding: "utf8", env: { ...process.env, PATH: `${dir.path("fake")}:${process.env.PATH ?? ""}` } });
+  expect(run.stderr).toBe("");
+  expect(run.stdout).toMatch(/^kubectl-seal\/\d+\.\d+\.\d+ \S+ node-v24\./);
 });
