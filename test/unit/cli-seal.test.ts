@@ -1,6 +1,7 @@
 // `kubectl seal` (the root command) as a real process: round trips through `kubectl seal recover` for every
 // scope, the input forms (multi-document, List, directory, stdin, --from-*), -o json, --raw and --merge-into.
 import * as fs from "node:fs";
+import { pathToFileURL } from "node:url";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
@@ -167,5 +168,24 @@ describe("kubectl seal FILE --keys BUNDLE", () => {
       }),
       { numRuns: 12 },
     );
+  });
+});
+
+describe("the offline path", () => {
+  it("never loads the Kubernetes client or Git (module resolution watched in the real process)", () => {
+    // A resolve hook, preloaded through NODE_OPTIONS, reports every module URL the process resolves.
+    const hook = dir.write(
+      "watch.mjs",
+      `import { registerHooks } from "node:module";\nregisterHooks({ resolve(specifier, context, next) { const result = next(specifier, context); process.stderr.write("resolved " + result.url + "\\n"); return result; } });\n`,
+    );
+    dir.write("secret.yaml", secretYaml());
+    const run = kubectlSeal(["--keys", keys.bundle, "secret.yaml", "-w", "sealed.yaml"], {
+      cwd: dir.dir,
+      env: { ...process.env, NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` },
+    });
+    expect(run.status).toBe(0);
+    const resolved = run.stderr.split("\n").filter((line) => line.startsWith("resolved "));
+    expect(resolved.some((line) => line.includes("age-encryption"))).toBe(true);
+    expect(resolved.filter((line) => /@kubernetes|isomorphic-git|\/src\/git\/|\/src\/cluster\//.test(line))).toEqual([]);
   });
 });
