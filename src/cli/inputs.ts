@@ -49,8 +49,9 @@ export function readBinaryFile(file: string, what = "file"): Uint8Array {
   }
 }
 
-/** All of stdin as text. */
+/** All of stdin as text. On a terminal, says so first: otherwise a forgotten FILE looks like a hang. */
 export async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY === true) process.stderr.write("kubectl-seal: reading manifests from the terminal; end with Ctrl-D\n");
   const chunks: Buffer[] = [];
   try {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
