@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { PooledKubeConfig } from "../src/cluster/pooled-kubeconfig.js";
 import { parse } from "yaml";
 import { verifyBundle } from "../src/index.js";
 import type { KeyBundle } from "../src/index.js";
@@ -53,7 +55,8 @@ export async function withCluster(
     const kubeconfig = controlPlane?.kubeconfig ?? o.kubeconfig ?? "";
     const kubectl = controlPlane?.kubectl ?? o.kubectl ?? "";
     await applyCrds(kubectl, kubeconfig);
-    const kc = new KubeConfig();
+    // The floor is a good plain client: it reuses its connections, as the controller does.
+    const kc = new PooledKubeConfig();
     kc.loadFromFile(kubeconfig);
     await body({ kubeconfig, kubectl, dir, kc, core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) });
   } finally {

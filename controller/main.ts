@@ -1,7 +1,7 @@
 // Entry point of the kubectl-seal controller: flags -> clients, caches, queue, key manager, leader election.
 // What the leader runs is in controller.ts; the loop in reconcile.ts (sync), queue.ts (retries), informer.ts (watches).
 import { hostname } from "node:os";
-import { KubeConfig } from "@kubernetes/client-node";
+import { PooledKubeConfig } from "../src/cluster/pooled-kubeconfig.js";
 import { Audit } from "./audit.js";
 import { FlagError, USAGE, parseFlags } from "./flags.js";
 import type { ControllerFlags } from "./flags.js";
@@ -14,8 +14,8 @@ import { createMetrics } from "./metrics.js";
 const CONTROLLER_NAME = "kubectl-seal-controller";
 const LEASE_NAME = "kubectl-seal-controller";
 
-function loadKubeConfig(flags: ControllerFlags): KubeConfig {
-  const kc = new KubeConfig();
+function loadKubeConfig(flags: ControllerFlags): PooledKubeConfig {
+  const kc = new PooledKubeConfig(); // reuses connections: client-node opens one per request otherwise
   if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
   // SEAL_IN_CLUSTER_ROOT prefixes the service account paths (/var/run/secrets/...): for running "in-cluster"
   // outside a pod, as the tests do.
