@@ -4,8 +4,8 @@ import { findSealedFiles } from "./sealed-files.js";
 import { loadKnownKeys, type KnownKeys } from "./known-keys.js";
 import { findRepository } from "./repo.js";
 
-/** ok; or why a value may not unseal or should be re-encrypted. unchecked: no bundle known to compare with. */
-export type ValueState = "ok" | "unknown-key" | "expired-key" | "retired-key" | "unrecorded" | "unchecked";
+/** ok; or why a value may not unseal or should be re-encrypted (old-key: a pinned cluster has newer keys). unchecked: no bundle known to compare with. */
+export type ValueState = "ok" | "unknown-key" | "expired-key" | "retired-key" | "old-key" | "unrecorded" | "unchecked";
 
 export interface ValueStatus {
   key: string;
@@ -56,6 +56,9 @@ function valueStatus(key: string, sealedTo: unknown, known: KnownKeys, now: numb
     .filter((e) => e.known.some((k) => k.expires !== undefined && Date.parse(k.expires) <= now))
     .map((e) => e.id);
   if (expired.length > 0) return result("expired-key", expired);
+  // A pinned cluster rotated these keys out: the value still unseals there, but is not sealed to its newest keys.
+  const old = entries.filter((e) => e.known.every((k) => k.current === false)).map((e) => e.id);
+  if (old.length > 0) return result("old-key", old);
   return result("ok");
 }
 
