@@ -89,6 +89,8 @@ export interface ControllerRun {
   watchNamespaces: string[];
   /** Folder for `node --cpu-prof` output, or undefined. */
   profileDir?: string;
+  /** NODE_OPTIONS for the controller, e.g. a heap limit like the one a container's memory limit implies. */
+  nodeOptions?: string;
   name: string;
 }
 
@@ -96,7 +98,8 @@ export interface ControllerRun {
 export function controller(cluster: BenchCluster, controllerNamespace: string, o: ControllerRun): Promise<ControllerProcess> {
   const args = ["--log-level", "info"]; // the helper asks for debug; the last flag wins
   if (o.workers !== undefined) args.push("--workers", String(o.workers));
-  const env: Record<string, string> = o.profileDir === undefined ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${o.profileDir}` };
+  const nodeOptions = [o.nodeOptions ?? "", o.profileDir === undefined ? "" : `--cpu-prof --cpu-prof-dir=${o.profileDir}`].join(" ").trim();
+  const env: Record<string, string> = nodeOptions === "" ? {} : { NODE_OPTIONS: nodeOptions };
   return startController({ kubeconfig: cluster.kubeconfig, namespace: controllerNamespace, watchNamespaces: o.watchNamespaces, args, env, name: o.name });
 }
 

@@ -16,6 +16,7 @@ export interface ColdStartOptions {
   runs: number;
   workers: number | undefined;
   profile: string | undefined;
+  controllerNodeOptions: string | undefined;
 }
 
 const RSS_TARGET_N = 10_000;
@@ -72,7 +73,8 @@ async function controllerRun(
   n: number,
   workers: number | undefined,
   profileDir: string | undefined,
-): Promise<{ ms: number; rss: number | undefined }> {
+  nodeOptions: string | undefined,
+): Promise<{ ms: number; rss: number | undefined; memory: string }> {
   const ns = await namespace(cluster, "bench-cold");
   const sealed = await sealAll(bundle, ns, n);
   await forEachConcurrently(sealed, SETUP_CONCURRENCY, async (body) => {
@@ -82,12 +84,12 @@ async function controllerRun(
   const ready = await watchReady(cluster, ns);
   const timeoutMs = Math.max(180_000, n * 60);
   const start = performance.now();
-  const ctl = await controller(cluster, controllerNs, { workers, watchNamespaces: [ns], profileDir, name: `cold-start-${n}` });
+  const ctl = await controller(cluster, controllerNs, { workers, watchNamespaces: [ns], profileDir, nodeOptions, name: `cold-start-${n}` });
   try {
     const names = sealed.map((s) => s.metadata.name ?? "");
     await Promise.all([secrets.until(names, timeoutMs, `${n} Secrets in ${ns}`), ready.until(names, timeoutMs, `${n} Ready SealedSecrets in ${ns}`)]);
     const done = Math.max(...secrets.at.values(), ...ready.at.values());
-    return { ms: done - start, rss: await rssMb(ctl.child.pid) };
+    return { ms: done - start, rss: await rssMb(ctl.child.pid), memory: await memoryBreakdown(ctl) };
   } finally {
     secrets.stop();
     ready.stop();
@@ -96,23 +98,35 @@ async function controllerRun(
   }
 }
 
+/** Where the controller's memory is, from its own /metrics (prom-client's default Node metrics). */
+async function memoryBreakdown(ctl: { http(path: string): Promise<{ body: string }> }): Promise<string> {
+  const { body } = await ctl.http("/metrics").catch(() => ({ body: "" }));
+  const mb = (name: string) => {
+    const value = new RegExp(`^seal_controller_${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(body)?.[1];
+    return value === undefined ? "?" : `${Math.round(Number(value) / 2 ** 20)} MB`;
+  };
+  return `V8 heap used ${mb("nodejs_heap_size_used_bytes")} of ${mb("nodejs_heap_size_total_bytes")}, external ${mb("nodejs_external_memory_bytes")}`;
+}
+
 export async function measureColdStart(cluster: BenchCluster, o: ColdStartOptions, progress: (line: string) => void): Promise<Row[]> {
   const workers = o.workers ?? parseFlags([], {}).workers;
   const controllerNs = await namespace(cluster, "bench-ctl");
   const bundle = await controllerKeys(cluster, controllerNs);
   const rows: Row[] = [];
-  let rss: { n: number; values: number[] } | undefined;
+  let rss: { n: number; values: number[]; memory: string } | undefined;
   for (const n of o.n) {
     const subject: number[] = [];
     const floor: number[] = [];
     const rssValues: number[] = [];
+    let memory = "";
     for (let run = 0; run < o.runs; run++) {
       progress(`cold start N=${n}: run ${run + 1}/${o.runs}`);
       const both = [
         async () => {
-          const r = await controllerRun(cluster, controllerNs, bundle, n, o.workers, run === 0 ? o.profile : undefined);
+          const r = await controllerRun(cluster, controllerNs, bundle, n, o.workers, run === 0 ? o.profile : undefined, o.controllerNodeOptions);
           subject.push(r.ms);
           if (r.rss !== undefined) rssValues.push(r.rss);
+          memory = r.memory;
         },
         async () => void floor.push(await floorRun(cluster, n, workers)),
       ];
@@ -128,7 +142,7 @@ export async function measureColdStart(cluster: BenchCluster, o: ColdStartOption
       target: "≤ 1.3× the floor",
       met: ratio.median <= 1.3,
     });
-    if (rssValues.length > 0 && (rss === undefined || n > rss.n)) rss = { n, values: rssValues };
+    if (rssValues.length > 0 && (rss === undefined || n > rss.n)) rss = { n, values: rssValues, memory };
   }
   await cleanUp(cluster, [controllerNs]);
   if (rss === undefined) {
@@ -143,8 +157,8 @@ export async function measureColdStart(cluster: BenchCluster, o: ColdStartOption
     result: value,
     target: `< 250 MB at N=${RSS_TARGET_N.toLocaleString("en-US")}`,
     ...(atTarget
-      ? { met: value.median < 250 }
-      : { note: `not measured at N=${RSS_TARGET_N.toLocaleString("en-US")} (this run: N=${rss.n}); run with --n ${RSS_TARGET_N}` }),
+      ? { met: value.median < 250, note: `last run: ${rss.memory}` }
+      : { note: `not measured at N=${RSS_TARGET_N.toLocaleString("en-US")} (this run: N=${rss.n}); run with --n ${RSS_TARGET_N}; last run: ${rss.memory}` }),
   });
   return rows;
 }

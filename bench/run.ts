@@ -27,6 +27,7 @@ const USAGE = `Usage: npm run bench -- [flags]
   --repo-files N         reencrypt: sealed files in the repository (default 500)
   --kubeconfig PATH      use this cluster (admin) instead of starting a local control plane; needs --kubectl
   --kubectl PATH         kubectl for --kubeconfig
+  --controller-node-options S  NODE_OPTIONS for the controller (e.g. a heap limit matching the Deployment's memory limit)
   --profile DIR          write CPU profiles (node --cpu-prof) of the controller and the CLI to DIR
   --out DIR              results folder (default bench/results; BENCHMARKS.md is updated only for the default)`;
 
@@ -44,6 +45,7 @@ export interface BenchOptions {
   kubeconfig: string | undefined;
   kubectl: string | undefined;
   profile: string | undefined;
+  controllerNodeOptions: string | undefined;
   out: string;
 }
 
@@ -59,7 +61,7 @@ function parseOptions(argv: string[]): BenchOptions {
     args: argv,
     strict: true,
     options: Object.fromEntries(
-      ["only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "kubeconfig", "kubectl", "profile", "out"].map(
+      ["only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
         (name) => [name, { type: "string" as const }],
       ),
     ),
@@ -84,6 +86,7 @@ function parseOptions(argv: string[]): BenchOptions {
     kubeconfig: get("kubeconfig"),
     kubectl: get("kubectl"),
     profile: get("profile") === undefined ? undefined : resolve(get("profile") ?? ""),
+    controllerNodeOptions: get("controller-node-options"),
     out: resolve(get("out") ?? `${repoRoot}/bench/results`),
   };
 }

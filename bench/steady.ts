@@ -13,6 +13,7 @@ export interface SteadyOptions {
   rate: number;
   seconds: number;
   workers: number | undefined;
+  controllerNodeOptions: string | undefined;
 }
 
 const P99_TARGET_MS = 250;
@@ -46,7 +47,7 @@ export async function measureSteadyState(cluster: BenchCluster, o: SteadyOptions
   const controllerNs = await namespace(cluster, "bench-ctl");
   const bundle = await controllerKeys(cluster, controllerNs);
   const ns = await namespace(cluster, "bench-steady");
-  const ctl = await controller(cluster, controllerNs, { workers: o.workers, watchNamespaces: [ns], name: "steady" });
+  const ctl = await controller(cluster, controllerNs, { workers: o.workers, watchNamespaces: [ns], nodeOptions: o.controllerNodeOptions, name: "steady" });
   const p50: number[] = [];
   const p99: number[] = [];
   try {
