@@ -48,3 +48,8 @@ export function apiError(error: unknown, what: string, conn: ClusterConnection):
   const message = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
   return new SealError(`${where}: cannot reach the API server (${message})`, "check that the cluster is up and the kubeconfig is right", { cause: error });
 }
+
+/** The namespace kubectl would use for an object without one: the context's namespace, else "default". */
+export function defaultNamespace(conn: ClusterConnection): string {
+  return conn.kc.getContextObject(conn.context)?.namespace || "default";
+}

@@ -1,0 +1,58 @@
+// The sealed files verify and reencrypt work on: the paths given on the command line, or with --all every sealed
+// file of the repository (src/git/sealed-files.ts, loaded only then). Each keeps its text, so reencrypt can
+// rewrite it in place.
+import * as path from "node:path";
+import { InputError } from "../errors.js";
+import { API_VERSION, type SealedSecret } from "../types.js";
+import { readTextFile } from "../cli/inputs.js";
+import { sealedEntriesOf, type SealedEntry } from "./sealed-file.js";
+
+export interface SealedFileText {
+  /** The path as the user gave it (or from the repository root with --all), for messages and tables. */
+  path: string;
+  absolute: string;
+  text: string;
+  entries: SealedEntry[];
+}
+
+/** The SealedSecrets of `files`; a file that holds none is an InputError naming it. */
+export function readSealedFiles(files: readonly string[]): SealedFileText[] {
+  return files.map((file) => {
+    const text = readTextFile(file, "sealed file");
+    const entries = sealedEntriesOf(text, file);
+    if (entries.length === 0) throw new InputError(`${file} holds no ${API_VERSION} SealedSecret`, "pass files written by kubectl seal, or use --all");
+    return { path: file, absolute: path.resolve(file), text, entries };
+  });
+}
+
+/** Every sealed file of the repository holding `cwd` (or under `cwd` outside a repository). */
+export async function readAllSealedFiles(cwd: string, onFile?: (count: number) => void): Promise<SealedFileText[]> {
+  const { findRepository } = await import("../git/repo.js");
+  const { findSealedFiles } = await import("../git/sealed-files.js");
+  const root = await findRepository(cwd).then((repo) => repo.dir).catch(() => cwd);
+  const out: SealedFileText[] = [];
+  for await (const file of findSealedFiles(root)) {
+    out.push({ path: file.path, absolute: file.absolute, text: file.text, entries: sealedEntriesOf(file.text, file.path) });
+    onFile?.(out.length);
+  }
+  return out;
+}
+
+/** "namespace/name" of an entry, for tables. */
+export function objectLabel(sealed: SealedSecret, namespace: string): string {
+  return `${sealed.metadata?.namespace ?? namespace}/${sealed.metadata?.name ?? "(no name)"}`;
+}
+
+/** Where an entry sits in its file: "file", "file#2" (third document) or "file#0.items[3]". */
+export function entryPlace(file: SealedFileText, entry: SealedEntry): string {
+  const multi = file.entries.length > 1 || entry.document > 0;
+  const item = entry.item === undefined ? "" : `.items[${entry.item}]`;
+  return multi || item !== "" ? `${file.path}#${entry.document}${item}` : file.path;
+}
+
+/** The object as sent to the controller: apiVersion, kind, name and namespace (filled in when missing), spec. */
+export function requestObject(sealed: SealedSecret, namespace: string, spec: SealedSecret["spec"] = sealed.spec): SealedSecret {
+  const metadata: SealedSecret["metadata"] = { namespace: sealed.metadata.namespace ?? namespace };
+  if (sealed.metadata.name !== undefined) metadata.name = sealed.metadata.name;
+  return { apiVersion: sealed.apiVersion, kind: "SealedSecret", metadata, spec };
+}
