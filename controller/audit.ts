@@ -7,7 +7,17 @@ import { EventsV1Api, PatchStrategy, V1MicroTime, setHeaderOptions } from "@kube
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "./log.js";
 
-export type AuditReason = "Unsealed" | "UnsealFailed" | "SecretConflict" | "KeyGenerated" | "KeyRotated" | "KeyRetired";
+export type AuditReason =
+  | "Unsealed"
+  | "UnsealFailed"
+  | "SecretConflict"
+  | "KeyGenerated"
+  | "KeyRotated"
+  | "KeyRetired"
+  | "Verified"
+  | "VerifyFailed"
+  | "Reencrypted"
+  | "ReencryptFailed";
 
 export interface AuditEvent {
   reason: AuditReason;
@@ -19,6 +29,8 @@ export interface AuditEvent {
   keyIds?: string[];
   /** Names (never values) of the Secret data keys involved. */
   dataKeys?: string[];
+  /** Names of the objects involved besides `regarding` (e.g. the files of a SealRequest). */
+  objects?: string[];
 }
 
 /** What kubectl shows in the Event's reportingController column. */
@@ -31,6 +43,10 @@ const ACTIONS: Record<AuditReason, string> = {
   KeyGenerated: "GenerateKey",
   KeyRotated: "RotateKey",
   KeyRetired: "RetireKey",
+  Verified: "Verify",
+  VerifyFailed: "Verify",
+  Reencrypted: "Reencrypt",
+  ReencryptFailed: "Reencrypt",
 };
 
 // Events recorded recently, so that a repeat becomes a series bump. Bounded: the oldest entries are dropped.
@@ -86,6 +102,7 @@ export class Audit {
           note,
           keyIds: e.keyIds ?? [],
           dataKeys: e.dataKeys ?? [],
+          ...(e.objects === undefined ? {} : { objects: e.objects }),
         }),
       );
       await this.writeEvent({ ...e, note });

@@ -48,8 +48,16 @@ export class LeaderTerm {
       log: o.log.with({ component: "keys" }),
       metrics: o.metrics,
     });
-    // Rotate/Retire asked for through SealRequests in the controller's own namespace (RBAC decides who may).
-    this.requests = new SealRequestHandler({ kc: o.kc, namespace: o.namespace, keys: this.keys, log: o.log });
+    // SealRequests (RBAC decides who may ask): Rotate/Retire in the controller's own namespace, Verify/Reencrypt
+    // of a namespace's sealed files in each watched namespace.
+    this.requests = new SealRequestHandler({
+      kc: o.kc,
+      namespace: o.namespace,
+      watchNamespaces: o.watchNamespaces,
+      keys: this.keys,
+      audit: o.audit,
+      log: o.log,
+    });
     this.queue = new WorkQueue({ onDepth: (depth) => o.metrics.queueDepth.set(depth) });
     const informerLog = o.log.with({ component: "informer" });
     this.sealedSecrets = sealedSecretCache(o.kc, o.watchNamespaces, (s) => this.enqueue(s), informerLog);

@@ -116,13 +116,14 @@ export class ResourceCache<T extends KubernetesObject> {
   }
 }
 
-interface ResourceSpec<T extends KubernetesObject> {
+export interface ResourceSpec<T extends KubernetesObject> {
   /** API path of the collection; `ns` undefined means all namespaces. */
   path(ns: string | undefined): string;
   list(ns: string | undefined): Promise<KubernetesListObject<T>>;
 }
 
-function buildCache<T extends KubernetesObject>(
+/** A restarting cache of one resource in `namespaces` (all when empty). */
+export function buildCache<T extends KubernetesObject>(
   kc: KubeConfig,
   spec: ResourceSpec<T>,
   namespaces: string[],

@@ -1,183 +1,263 @@
-// SealRequests: key operations asked for through the Kubernetes API, so RBAC decides who may ask. The
-// controller acts only on requests in ITS OWN namespace: whoever may create SealRequests there may rotate and
-// retire keys. It fulfils Rotate and Retire, writes the outcome into status (phase, message, completionTime)
-// and never looks at a request again once it has a phase. Verify and Reencrypt belong to other handlers.
+// SealRequests: operations asked of the controller through the Kubernetes API, so RBAC decides who may ask.
+// This file watches them, hands each new one to the handler for its action, writes the outcome into status and
+// cleans finished file requests up; the work itself is in request-keys.ts and request-files.ts.
 //
-// A request runs at least once: if the leader dies between the key operation and the status write, the next
-// leader repeats it. That is safe: a second rotation only adds a key, a second retirement changes nothing.
-import { CustomObjectsApi, PatchStrategy, makeInformer, setHeaderOptions } from "@kubernetes/client-node";
-import type { Informer, KubeConfig, KubernetesListObject, KubernetesObject, ObjectCache } from "@kubernetes/client-node";
+//   Rotate, Retire     only in the controller's OWN namespace: whoever may create SealRequests there manages keys.
+//   Verify, Reencrypt  in every WATCHED namespace (all by default), each about that namespace's files only.
+//
+// Lanes: key requests run one at a time (each reads and writes the stored keys); file requests run beside them,
+// a few at once, and yield between objects, so a big Reencrypt never holds up a Rotate for long.
+// A request is looked at once: after its status has a phase it is never run again (a restart skips it too).
+// Finished Verify/Reencrypt requests are deleted spec.ttlSecondsAfterFinished after completion (Jobs do the same);
+// Rotate/Retire requests stay as the record of key changes.
+import { setTimeout as sleep } from "node:timers/promises";
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import type { KubeConfig, KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
 import { API_VERSION } from "../src/index.js";
-import type { SealedSecret } from "../src/index.js";
-import { describeApiError } from "./audit.js";
+import { DEFAULT_TTL_SECONDS, SEALREQUEST_PLURAL } from "../src/sealrequest.js";
+import type { SealRequest, SealRequestStatus } from "../src/sealrequest.js";
+import type { Audit } from "./audit.js";
+import { describeApiError, statusOf } from "./audit.js";
+import { buildCache } from "./informer.js";
+import type { ResourceCache } from "./informer.js";
 import type { KeyManager } from "./keys.js";
 import type { Logger } from "./log.js";
+import { FileRequests } from "./request-files.js";
+import { KeyRequests } from "./request-keys.js";
 
 const [GROUP, VERSION] = API_VERSION.split("/") as [string, string];
-export const SEALREQUEST_PLURAL = "sealrequests";
-const RESTART_BASE_MS = 1_000;
-const RESTART_MAX_MS = 30_000;
+const MERGE_PATCH = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+/** File requests worked on at once; the crypto is on one thread, so more would only stretch each answer. */
+const FILE_REQUESTS_AT_ONCE = 2;
+const STATUS_WRITE_ATTEMPTS = 6;
+const STATUS_RETRY_BASE_MS = 500;
 
-export type SealRequestAction = "Rotate" | "Retire" | "Verify" | "Reencrypt";
+/** What a handler decided; requests.ts adds completionTime and writes it as the status. */
+export type Outcome = Omit<SealRequestStatus, "completionTime"> & { phase: "Complete" | "Failed"; message: string };
 
-export interface SealRequest extends KubernetesObject {
-  spec?: { action?: SealRequestAction; keyId?: string; force?: boolean; reason?: string };
-  status?: { phase?: "Complete" | "Failed"; message?: string; completionTime?: string; keyIds?: string[] };
-}
-
-type Outcome = { phase: "Complete" | "Failed"; message: string; keyIds?: string[] };
+type Watched = SealRequest & KubernetesObject;
 
 export interface SealRequestHandlerOptions {
   kc: KubeConfig;
-  /** The controller's namespace: the only one whose requests count. */
+  /** The controller's namespace: the only one whose Rotate and Retire requests count. */
   namespace: string;
-  keys: Pick<KeyManager, "rotateNow" | "retire">;
+  /** Namespaces whose Verify and Reencrypt requests are answered; empty means all. */
+  watchNamespaces?: string[];
+  keys: Pick<KeyManager, "rotateNow" | "retire" | "privateKeys" | "publicKeys">;
+  audit: Audit;
   log: Logger;
+}
+
+/** Runs tasks with at most `limit` at once, in arrival order. */
+class Lane {
+  private running = 0;
+  private readonly waiting: (() => Promise<void>)[] = [];
+  private all = new Set<Promise<void>>();
+
+  constructor(private readonly limit: number) {}
+
+  add(task: () => Promise<void>): void {
+    this.waiting.push(task);
+    this.next();
+  }
+
+  /** Resolves once nothing runs or waits. */
+  async idle(): Promise<void> {
+    while (this.all.size > 0) await Promise.allSettled([...this.all]);
+  }
+
+  private next(): void {
+    while (this.running < this.limit && this.waiting.length > 0) {
+      const task = this.waiting.shift() as () => Promise<void>;
+      this.running += 1;
+      const run = task().finally(() => {
+        this.running -= 1;
+        this.all.delete(run);
+        this.next();
+      });
+      this.all.add(run);
+    }
+  }
 }
 
 export class SealRequestHandler {
   private readonly api: CustomObjectsApi;
-  private readonly informer: Informer<SealRequest> & ObjectCache<SealRequest>;
+  private readonly cache: ResourceCache<Watched>;
   private readonly log: Logger;
+  private readonly keyRequests: KeyRequests;
+  private readonly fileRequests: FileRequests;
+  private readonly keyLane = new Lane(1);
+  private readonly fileLane = new Lane(FILE_REQUESTS_AT_ONCE);
+  private readonly watched: Set<string> | undefined;
   /** uids being worked on or already finished by this process (the status write may lag behind the watch). */
   private readonly seen = new Set<string>();
-  private chain: Promise<void> = Promise.resolve();
+  /** uid -> timer deleting the finished request. */
+  private readonly cleanups = new Map<string, NodeJS.Timeout>();
   private stopped = true;
-  private failures = 0;
 
   constructor(private readonly opts: SealRequestHandlerOptions) {
     this.api = opts.kc.makeApiClient(CustomObjectsApi);
     this.log = opts.log.with({ component: "requests" });
-    const path = `/apis/${GROUP}/${VERSION}/namespaces/${opts.namespace}/${SEALREQUEST_PLURAL}`;
-    this.informer = makeInformer<SealRequest>(
+    const watch = opts.watchNamespaces ?? [];
+    this.watched = watch.length === 0 ? undefined : new Set(watch);
+    // All namespaces, or the watched ones plus our own. The restarting cache keeps the watch alive through errors
+    // (client-node's informer stops for good on anything but 410) and retries while the CRD is missing.
+    const namespaces = watch.length === 0 ? [] : [...new Set([...watch, opts.namespace])];
+    this.cache = buildCache<Watched>(
       opts.kc,
-      path,
-      async () => {
-        const list = await this.api.listNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          namespace: opts.namespace,
-          plural: SEALREQUEST_PLURAL,
-        });
-        this.failures = 0;
-        return list as KubernetesListObject<SealRequest>;
+      {
+        path: (ns) => `/apis/${GROUP}/${VERSION}${ns ? `/namespaces/${ns}` : ""}/${SEALREQUEST_PLURAL}`,
+        list: async (ns) =>
+          (ns
+            ? await this.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: SEALREQUEST_PLURAL })
+            : await this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: SEALREQUEST_PLURAL })) as KubernetesListObject<Watched>,
       },
+      namespaces,
+      (request, verb) => (verb === "delete" ? this.forget(request) : this.consider(request)),
+      this.log.with({ resource: SEALREQUEST_PLURAL }),
     );
-    this.informer.on("add", (r) => this.consider(r));
-    this.informer.on("update", (r) => this.consider(r));
-    // client-node's informer stops for good on most errors; keep it going (it resumes or relists).
-    this.informer.on("error", (err: unknown) => {
-      if (this.stopped) return;
-      this.log.warn("SealRequest watch failed; restarting", { error: describeApiError(err) });
-      this.restartLater();
-    });
+    this.keyRequests = new KeyRequests(opts.kc, opts.keys);
+    this.fileRequests = new FileRequests({ keys: opts.keys, audit: opts.audit, log: this.log });
   }
 
   async start(): Promise<void> {
     this.stopped = false;
-    await this.startInformer();
+    await this.cache.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.informer.stop();
-    await this.chain;
+    for (const timer of this.cleanups.values()) clearTimeout(timer);
+    this.cleanups.clear();
+    await this.cache.stop();
+    await this.idle();
   }
 
   /** Resolves once every request handed to the handler so far has been processed (for tests). */
-  idle(): Promise<void> {
-    return this.chain;
+  async idle(): Promise<void> {
+    await Promise.all([this.keyLane.idle(), this.fileLane.idle()]);
   }
 
-  private async startInformer(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.informer.start();
-    } catch (err) {
-      // e.g. the SealRequest CRD is not installed yet: keep trying, ever more slowly.
-      this.log.warn("SealRequest list failed; retrying", { error: describeApiError(err) });
-      this.restartLater();
+  private consider(request: Watched): void {
+    const uid = request.metadata.uid ?? "";
+    if (request.status?.phase !== undefined) {
+      this.scheduleCleanup(request);
+      return;
+    }
+    if (this.seen.has(uid) || this.stopped) return;
+    const namespace = request.metadata.namespace ?? "";
+    switch (request.spec?.action) {
+      case "Rotate":
+      case "Retire":
+        if (namespace !== this.opts.namespace) return; // not the controller's business, whoever could create it
+        this.seen.add(uid);
+        this.keyLane.add(() => this.handle(request, () => this.keyRequests.fulfil(request, `${namespace}/${request.metadata.name ?? ""}`)));
+        return;
+      case "Verify":
+      case "Reencrypt":
+        if (this.watched !== undefined && !this.watched.has(namespace)) return;
+        this.seen.add(uid);
+        this.fileLane.add(() => this.handle(request, () => this.fileRequests.fulfil(request, () => this.stopped)));
+        return;
+      default:
+        return;
     }
   }
 
-  private restartLater(): void {
-    const delay = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** this.failures++);
-    setTimeout(() => void this.startInformer(), delay).unref();
+  private forget(request: Watched): void {
+    const uid = request.metadata.uid ?? "";
+    this.seen.delete(uid);
+    clearTimeout(this.cleanups.get(uid));
+    this.cleanups.delete(uid);
   }
 
-  private consider(request: SealRequest): void {
-    const uid = request.metadata?.uid ?? "";
-    const action = request.spec?.action;
-    if (request.status?.phase !== undefined || this.seen.has(uid)) return;
-    if (action !== "Rotate" && action !== "Retire") return;
-    this.seen.add(uid);
-    this.chain = this.chain.then(() => this.handle(request));
-  }
-
-  private async handle(request: SealRequest): Promise<void> {
-    const name = request.metadata?.name ?? "";
-    const where = `${this.opts.namespace}/${name}`;
-    let outcome: Outcome;
+  private async handle(request: Watched, fulfil: () => Promise<Outcome | undefined>): Promise<void> {
+    const where = `${request.metadata.namespace ?? ""}/${request.metadata.name ?? ""}`;
+    let outcome: Outcome | undefined;
     try {
-      outcome = await this.fulfil(request, where);
+      outcome = await fulfil();
     } catch (err) {
       // SealErrors carry a message meant for people; anything else is an API problem worth retrying by hand.
       outcome = { phase: "Failed", message: describeApiError(err) };
     }
-    this.log.info("SealRequest handled", { request: where, action: request.spec?.action, phase: outcome.phase, message: outcome.message });
-    try {
-      await this.api.patchNamespacedCustomObjectStatus(
-        {
-          group: GROUP,
-          version: VERSION,
-          namespace: this.opts.namespace,
-          plural: SEALREQUEST_PLURAL,
-          name,
-          body: { status: { ...outcome, completionTime: new Date().toISOString() } },
-        },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-      );
-    } catch (err) {
-      this.log.warn("could not write SealRequest status", { request: where, error: describeApiError(err) });
-      this.seen.delete(request.metadata?.uid ?? "");
+    if (outcome === undefined) {
+      this.seen.delete(request.metadata.uid ?? ""); // stopped midway: the next leader answers it
+      return;
     }
+    const results = outcome.results === undefined ? {} : { objects: outcome.results.length, failed: outcome.results.filter((r) => !r.ok).length };
+    this.log.info("SealRequest handled", { request: where, action: request.spec.action, phase: outcome.phase, message: outcome.message, ...results });
+    await this.writeStatus(request, where, { ...outcome, completionTime: new Date().toISOString() });
   }
 
-  private async fulfil(request: SealRequest, where: string): Promise<Outcome> {
-    const spec = request.spec ?? {};
-    const why = spec.reason ? `SealRequest ${where}: ${spec.reason}` : `SealRequest ${where}`;
-    if (spec.action === "Rotate") {
-      const keys = await this.opts.keys.rotateNow(why);
-      return { phase: "Complete", message: `Rotated: now sealing to ${keys.map((k) => k.id).join(", ")}`, keyIds: keys.map((k) => k.id) };
-    }
-    const keyId = spec.keyId ?? "";
-    if (keyId === "") return { phase: "Failed", message: "spec.keyId is required for Retire: set it to the id of the key to retire" };
-    if (spec.force !== true) {
-      const users = await this.sealedSecretsUsing(keyId);
-      if (users.length > 0) {
-        const namespaces = [...new Set(users)].sort();
-        return {
-          phase: "Failed",
-          message:
-            `key ${keyId} is still used by ${users.length} SealedSecret(s) in namespace(s) ${namespaces.join(", ")}: ` +
-            "reseal them to the current keys, or set spec.force: true to retire it anyway",
-        };
+  /**
+   * Merge-patches status (client-node needs the Content-Type spelled out), retrying API trouble with backoff. An
+   * answer the API server refuses as such (too large, invalid) is replaced by a Failed status saying so.
+   */
+  private async writeStatus(request: Watched, where: string, status: SealRequestStatus): Promise<void> {
+    let body = status;
+    for (let attempt = 1; attempt <= STATUS_WRITE_ATTEMPTS && !this.stopped; attempt++) {
+      try {
+        await this.api.patchNamespacedCustomObjectStatus(
+          {
+            group: GROUP,
+            version: VERSION,
+            namespace: request.metadata.namespace ?? "",
+            plural: SEALREQUEST_PLURAL,
+            name: request.metadata.name ?? "",
+            body: { status: body },
+          },
+          MERGE_PATCH,
+        );
+        return;
+      } catch (err) {
+        const code = statusOf(err);
+        if (code === 404) return; // deleted meanwhile: nobody is waiting for the answer
+        this.log.warn("could not write SealRequest status", { request: where, attempt, error: describeApiError(err) });
+        if ((code === 413 || code === 422 || (code === 500 && /too large/i.test(describeApiError(err)))) && body.results !== undefined) {
+          body = {
+            phase: "Failed",
+            completionTime: status.completionTime,
+            message: `the answer could not be stored (${describeApiError(err)}): send fewer or smaller objects per SealRequest`,
+          };
+          continue;
+        }
+        await sleep(STATUS_RETRY_BASE_MS * 2 ** (attempt - 1));
       }
     }
-    await this.opts.keys.retire(keyId);
-    return { phase: "Complete", message: `Retired key ${keyId}`, keyIds: [keyId] };
+    this.seen.delete(request.metadata.uid ?? ""); // let a later event of the request bring it back
   }
 
-  /** Namespaces of the SealedSecrets (one entry each) that name the key in spec.sealedTo or status.keyIds. */
-  private async sealedSecretsUsing(keyId: string): Promise<string[]> {
-    const list = (await this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: "sealedsecrets" })) as {
-      items: SealedSecret[];
-    };
-    return list.items
-      .filter((s) => {
-        const sealedTo = Object.values(s.spec.sealedTo ?? {}).flat();
-        return sealedTo.includes(keyId) || (s.status?.keyIds ?? []).includes(keyId);
-      })
-      .map((s) => s.metadata.namespace ?? "");
+  /** Deletes a finished Verify/Reencrypt request once its time-to-live after completion has passed. */
+  private scheduleCleanup(request: Watched): void {
+    const uid = request.metadata.uid ?? "";
+    const action = request.spec?.action;
+    if ((action !== "Verify" && action !== "Reencrypt") || this.cleanups.has(uid) || this.stopped) return;
+    if (this.watched !== undefined && !this.watched.has(request.metadata.namespace ?? "")) return;
+    const ttl = request.spec.ttlSecondsAfterFinished ?? DEFAULT_TTL_SECONDS;
+    const finished = Date.parse(request.status?.completionTime ?? "") || Date.now();
+    const delay = Math.max(0, finished + ttl * 1000 - Date.now());
+    const timer = setTimeout(() => void this.remove(request), delay);
+    timer.unref();
+    this.cleanups.set(uid, timer);
+  }
+
+  private async remove(request: Watched): Promise<void> {
+    const { name = "", namespace = "", uid } = request.metadata;
+    try {
+      // The uid precondition keeps a newer request that reuses the name safe.
+      await this.api.deleteNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: SEALREQUEST_PLURAL,
+        name,
+        body: uid === undefined ? {} : { preconditions: { uid } },
+      });
+      this.log.debug("deleted finished SealRequest", { request: `${namespace}/${name}` });
+    } catch (err) {
+      const code = statusOf(err);
+      if (code !== 404 && code !== 409) this.log.warn("could not delete finished SealRequest", { request: `${namespace}/${name}`, error: describeApiError(err) });
+      this.cleanups.delete(uid ?? "");
+    }
   }
 }

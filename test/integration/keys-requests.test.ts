@@ -1,6 +1,6 @@
 // SealRequests on the real control plane: Rotate and Retire asked for through the API, fulfilled only in the
 // controller's own namespace, with the outcome in status; Retire refuses keys still in use (unless forced) and
-// never touches the current key; finished requests are never run again.
+// never touches the current key; finished requests are never run again. (Verify/Reencrypt: requests-*.test.ts.)
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cluster } from "../control-plane/cluster.ts";
@@ -56,9 +56,11 @@ describe("SealRequests", () => {
     await createSealed(k, await sealSecret({ name: "in-use", namespace: appNs, data: { token: value() } }, first.keys));
     expect(await waitForUnsealedWith(k, appNs, "in-use")).toEqual([oldKey?.id]);
 
-    // A request anywhere else is not the controller's business, whoever could create it there.
+    // A key request anywhere else is not the controller's business, whoever could create it there; a file
+    // request in a namespace the controller does not watch (here: its own) is not answered either.
     await createSealRequest(k, appNs, "elsewhere", { action: "Rotate" });
-    await createSealRequest(k, controllerNs, "verify", { action: "Verify" });
+    const unwatched = await sealSecret({ name: "unwatched", namespace: controllerNs, data: { token: value() } }, first.keys);
+    await createSealRequest(k, controllerNs, "verify", { action: "Verify", objects: [unwatched] });
     await createSealRequest(k, controllerNs, "rotate", { action: "Rotate", reason: "test" });
     const rotated = await waitForPhase(k, controllerNs, "rotate");
     expect(rotated.phase).toBe("Complete");

@@ -7,6 +7,7 @@ import { ensureCrd, getSealed, orUndefined } from "./helpers/kube.js";
 import type { Kube } from "./helpers/kube.js";
 import { waitFor } from "./helpers/wait.js";
 import type { KeyBundle, PublicKey } from "../../src/index.js";
+import type { SealRequestSpec, SealRequestStatus } from "../../src/sealrequest.js";
 
 export const KEY_TYPES = ["mlkem768x25519", "x25519"] as const;
 
@@ -50,18 +51,13 @@ export function keysOfType(bundle: KeyBundle, type: (typeof KEY_TYPES)[number] =
 
 const SR = { group: "seal.dev", version: "v1alpha1", plural: "sealrequests" };
 
-export interface SealRequestStatus {
-  phase?: string;
-  message?: string;
-  completionTime?: string;
-  keyIds?: string[];
-}
+export type { SealRequestStatus };
 
 export async function createSealRequest(
   k: Kube,
   namespace: string,
   name: string,
-  spec: { action: string; keyId?: string; force?: boolean; reason?: string },
+  spec: SealRequestSpec,
 ): Promise<void> {
   await k.custom.createNamespacedCustomObject({ ...SR, namespace, body: { apiVersion: "seal.dev/v1alpha1", kind: "SealRequest", metadata: { name }, spec } });
 }
