@@ -1,9 +1,10 @@
 // Unsealing: open each value with the private keys, then check its binding line against the object it sits in.
-// This is the controller's hot path, so opened identities are cached per key and tried in the order the
+// This is the controller's hot path, so openers (native identities) are cached per key and tried in the order the
 // (untrusted) sealedTo hint suggests.
 import { Decrypter } from "age-encryption";
 import { decodeBase64 } from "./base64.js";
 import { UnsealError } from "./errors.js";
+import { NO_MATCH, openAgeFile } from "./native-age.js";
 import { NativeHybridIdentity, nativeHybridAvailable } from "./native-hybrid.js";
 import { NativeX25519Identity } from "./native-x25519.js";
 import { describeObject } from "./names.js";
@@ -12,24 +13,32 @@ import { sealedSecretProblem } from "./sealed-manifest.js";
 import type { PlainSecret, PrivateKey, SealedSecret } from "./types.js";
 import { getOwn, setOwn } from "./records.js";
 
-// typage's message when no identity recognises any stanza; every other decrypt failure means altered bytes.
-const NO_MATCH = "no identity matched any of the file's recipients";
 const CACHE_LIMIT = 256;
 
-/** key id -> Decrypter holding that one key, built once; the identity string guards against a reused id. */
-const decrypters = new Map<string, { identity: string; decrypter: Decrypter }>();
+/** Opens one age file with one key: the plaintext, or Error(NO_MATCH) when the file has no stanza for the key. */
+type Opener = (file: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 
-function decrypterFor(key: PrivateKey): Decrypter {
-  const cached = decrypters.get(key.id);
-  if (cached !== undefined && cached.identity === key.identity) return cached.decrypter;
-  const decrypter = new Decrypter();
-  // Both key types through node:crypto (native X25519 and ML-KEM-768): typage's own identities are several times
-  // slower (WebCrypto import per file, pure-JS ML-KEM); test/unit/core-native-*.test.ts cross-check them.
-  if (key.type === "x25519") decrypter.addIdentity(new NativeX25519Identity(key.identity));
-  else decrypter.addIdentity(nativeHybridAvailable ? new NativeHybridIdentity(key.identity) : key.identity);
-  if (decrypters.size >= CACHE_LIMIT) decrypters.clear();
-  decrypters.set(key.id, { identity: key.identity, decrypter });
-  return decrypter;
+/** key id -> opener holding that one key, built once; the identity string guards against a reused id. */
+const openers = new Map<string, { identity: string; open: Opener }>();
+
+function openerFor(key: PrivateKey): Opener {
+  const cached = openers.get(key.id);
+  if (cached !== undefined && cached.identity === key.identity) return cached.open;
+  // Both key types through node:crypto, whole files too (native X25519 and ML-KEM-768, src/native-age.ts): typage's
+  // own identities and Decrypter are several times slower (WebCrypto import per file, pure-JS ML-KEM, Web Streams);
+  // test/unit/core-native-*.test.ts cross-check them against typage. Without ML-KEM in node:crypto, typage it is.
+  let open: Opener;
+  if (key.type === "x25519" || nativeHybridAvailable) {
+    const identity = key.type === "x25519" ? new NativeX25519Identity(key.identity) : new NativeHybridIdentity(key.identity);
+    open = (file) => openAgeFile(file, identity);
+  } else {
+    const decrypter = new Decrypter();
+    decrypter.addIdentity(key.identity);
+    open = (file) => decrypter.decrypt(file);
+  }
+  if (openers.size >= CACHE_LIMIT) openers.clear();
+  openers.set(key.id, { identity: key.identity, open });
+  return open;
 }
 
 /** The Secret inside `sealed`, and the ids of the keys that opened it. */
@@ -91,7 +100,7 @@ async function open(
 ): Promise<{ plaintext: Uint8Array; keyId: string }> {
   for (const key of keys) {
     try {
-      return { plaintext: await decrypterFor(key).decrypt(file), keyId: key.id };
+      return { plaintext: await openerFor(key)(file), keyId: key.id };
     } catch (cause) {
       if (cause instanceof Error && cause.message === NO_MATCH) continue;
       throw new UnsealError("tampered", `${where}: the ciphertext fails authentication`, "the object was altered; reseal the value", { cause, dataKey });
