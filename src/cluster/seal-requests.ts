@@ -98,7 +98,7 @@ function requestError(error: unknown, what: string, conn: ClusterConnection, rol
   if (code === 403 && reason?.includes("ValidatingAdmissionPolicy") !== true) {
     return new SealError(
       `${what} on cluster ${conn.context}: forbidden (403)`,
-      `ask a cluster admin to bind ${role} to you in namespace ${namespace} (it allows create, get and delete on sealrequests.seal.dev)`,
+      `ask a cluster admin to bind ${role} to you in namespace ${namespace} (creating sealrequests.seal.dev there), or use another --context`,
     );
   }
   if (code === 404) {

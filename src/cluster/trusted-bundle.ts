@@ -97,7 +97,7 @@ export async function fetchTrustedBundle(options: TrustOptions): Promise<Trusted
 }
 
 /** The pin recorded for `context`, else one named like it. */
-function pinNameFor(pins: readonly PinnedCluster[], context: string): string {
+export function pinNameFor(pins: readonly PinnedCluster[], context: string): string {
   return pins.find((pin) => pin.context === context)?.name ?? context;
 }
 

@@ -1,0 +1,102 @@
+import * as path from "node:path";
+import { Args, Flags } from "@oclif/core";
+import { clusterFlags, clusterOptionsOf } from "../src/cli/cluster-flags.js";
+import { SealCommand } from "../src/cli/command.js";
+import { progressLine, renderTable } from "../src/cli/output.js";
+import { readAllSealedFiles, readSealedFiles } from "../src/cluster/file-set.js";
+import { vouchedRecipients } from "../src/cluster/recipients.js";
+import { otherClusters, reencryptFiles, type ReencryptReport } from "../src/cluster/reencrypt.js";
+import { DEFAULT_REQUEST_TIMEOUT_SECONDS } from "../src/cluster/seal-requests.js";
+import { fetchTrustedBundle, pinNote } from "../src/cluster/trusted-bundle.js";
+import { InputError } from "../src/errors.js";
+import { commitFiles } from "../src/git/commit.js";
+import { PINNED_CLUSTERS_FILE, readPinnedClusters } from "../src/git/known-keys.js";
+import { updatePins, withKeyIds } from "../src/git/pin-store.js";
+
+export default class Reencrypt extends SealCommand {
+  static override summary = "Re-seal sealed files to the cluster's newest keys, keeping scope, other clusters and recovery recipients.";
+
+  static override description = [
+    "Sends the values that are not sealed to the cluster's current keys to the kubectl-seal controller in Reencrypt SealRequests (one or more per namespace, created where the objects live, so RBAC decides per namespace); the controller opens them in memory and seals them again. Only the changed values and their spec.sealedTo entries are rewritten in the files; every other byte stays as it was. A file is written completely or not at all.",
+    "Whom a value stays sealed to besides this cluster is never taken from the file: each id in spec.sealedTo must be a key of this cluster (current or seen before), of another cluster pinned in .seal/clusters.yaml (the value is then sealed to that cluster's current keys), or a --recipient given here. A file with any other id is refused, naming it.",
+    "--all re-seals every sealed file of the Git repository; --commit commits the rewritten files (and the updated pin file) in one commit.",
+  ].join("\n\n");
+
+  static override examples = [
+    "<%= config.bin %> reencrypt --all --commit",
+    "<%= config.bin %> reencrypt apps/shop/db-sealed.yaml --recipient age1recovery...",
+    "<%= config.bin %> reencrypt --all --context prod --commit -m 'reseal after rotation'",
+  ];
+
+  static override strict = false;
+
+  static override args = {
+    file: Args.string({ description: "sealed file(s) to re-seal", required: false }),
+  };
+
+  static override flags = {
+    all: Flags.boolean({ description: "re-seal every sealed file of the Git repository" }),
+    cluster: Flags.string({ description: "the pin name of the cluster (default: its pin for this context, else the context's name)", helpValue: "NAME" }),
+    recipient: Flags.string({ description: "an age recipient the values are sealed to and should stay sealed to, e.g. a recovery key (repeatable)", multiple: true, helpValue: "age1..." }),
+    commit: Flags.boolean({ description: "commit the rewritten files in one commit" }),
+    message: Flags.string({ char: "m", description: "commit message for --commit", dependsOn: ["commit"], helpValue: "MSG" }),
+    output: Flags.string({ char: "o", description: "output format", options: ["table", "json"], default: "table" }),
+    timeout: Flags.integer({ description: "seconds to wait for the controller's answer to each request", default: DEFAULT_REQUEST_TIMEOUT_SECONDS, min: 1 }),
+    ...clusterFlags,
+  };
+
+  public async run(): Promise<void> {
+    const { argv, flags } = await this.parse(Reencrypt);
+    const paths = argv as string[];
+    if (paths.length === 0 && !flags.all) throw new InputError("no sealed files given", "pass FILE... or --all");
+    if (paths.length > 0 && flags.all) throw new InputError("--all re-seals every sealed file, so FILE arguments cannot be given with it", "drop one of them");
+    const recipients = vouchedRecipients(flags.recipient ?? []);
+    const trusted = await fetchTrustedBundle({ ...clusterOptionsOf(flags), cluster: flags.cluster, cwd: process.cwd() });
+    const pinFile = path.join(trusted.root, PINNED_CLUSTERS_FILE);
+    const pinned = pinNote(trusted, path.relative(process.cwd(), pinFile));
+    if (pinned !== undefined) this.note(pinned);
+
+    const reading = progressLine("reading sealed files");
+    const files = flags.all ? await readAllSealedFiles(process.cwd(), (n) => reading.update(n)) : readSealedFiles(paths);
+    reading.done();
+    const progress = progressLine("re-sealing (objects)");
+    let report: ReencryptReport;
+    try {
+      report = await reencryptFiles(trusted, otherClusters(readPinnedClusters(trusted.root), trusted.name), files, {
+        recipients,
+        timeoutMs: flags.timeout * 1000,
+        role: "the ClusterRole kubectl-seal-requester",
+        onProgress: progress.update,
+      });
+    } finally {
+      progress.done();
+    }
+    if (report.learnedKeyIds.length > 0) await updatePins(trusted.root, (pins) => withKeyIds(pins, trusted.name, report.learnedKeyIds));
+
+    let commit: string | undefined;
+    if (flags.commit && report.written.length > 0) {
+      const pinChanged = trusted.change !== "unchanged" || report.learnedKeyIds.length > 0;
+      const ids = trusted.bundle.keys.map((k) => k.id).join(", ");
+      const message = flags.message ?? `kubectl seal reencrypt: ${report.written.length} file(s) re-sealed to cluster ${trusted.name} keys ${ids}`;
+      commit = (await commitFiles(trusted.root, [...report.written, ...(pinChanged ? [pinFile] : [])], message)).commit;
+    }
+    this.print(report, flags.output === "json", commit);
+    if (report.rows.some((row) => row.state === "failed")) this.exit(1);
+  }
+
+  private print(report: ReencryptReport, json: boolean, commit: string | undefined): void {
+    if (json) {
+      this.log(JSON.stringify({ ...report, written: report.written.map((f) => path.relative(process.cwd(), f)), ...(commit === undefined ? {} : { commit }) }, null, 2));
+      return;
+    }
+    if (report.rows.length === 0) {
+      this.note("No SealedSecrets found.");
+      return;
+    }
+    const state = { resealed: "re-sealed", current: "up to date", "not-ours": "other clusters only", failed: "FAILED" };
+    this.log(renderTable(["FILE", "SECRET", "STATE", "VALUES", "SEALED TO", "MESSAGE"], report.rows.map((r) => [r.place, r.object, state[r.state], r.values.join(", "), r.sealedTo.join(", "), r.message ?? ""])));
+    const failed = report.rows.filter((r) => r.state === "failed").length;
+    this.note(`\nRewrote ${report.written.length} file(s) for cluster ${report.cluster}${failed > 0 ? `; ${failed} SealedSecret(s) failed and their files were left as they were` : ""}.`);
+    if (commit !== undefined) this.note(`Committed as ${commit.slice(0, 12)}.`);
+  }
+}
