@@ -53,7 +53,7 @@ export default class KeysRetire extends SealCommand {
     this.log(`Retired key ${args.keyId} on cluster ${conn.context}.`);
     const root = await findRepository(process.cwd()).then((repo) => repo.dir).catch(() => undefined);
     if (root === undefined) return;
-    const name = pinNameFor(readPinnedClusters(root), conn.context);
+    const name = pinNameFor(readPinnedClusters(root), conn.context, conn.controllerNamespace);
     if (readPinnedClusters(root).some((pin) => pin.name === name)) {
       await updatePins(root, (pins) => withRetired(pins, name, args.keyId));
       this.note(`Recorded it as retired for cluster ${name} in .seal/clusters.yaml; commit the file.`);

@@ -79,7 +79,7 @@ export async function fetchTrustedBundle(options: TrustOptions): Promise<Trusted
   const document = await readPublishedBundle(conn);
   const { readPinnedClusters } = await import("../git/known-keys.js");
   const { pinBundle, updatePins } = await import("../git/pin-store.js");
-  const name = options.cluster ?? pinNameFor(readPinnedClusters(root), conn.context);
+  const name = options.cluster ?? pinNameFor(readPinnedClusters(root), conn.context, conn.controllerNamespace);
   let outcome: ReturnType<typeof pinBundle> | undefined;
   await updatePins(root, (pins) => {
     outcome = pinBundle(pins, {
@@ -96,9 +96,12 @@ export async function fetchTrustedBundle(options: TrustOptions): Promise<Trusted
   return { name, bundle, pin, change, root, conn };
 }
 
-/** The pin recorded for `context`, else one named like it. */
-export function pinNameFor(pins: readonly PinnedCluster[], context: string): string {
-  return pins.find((pin) => pin.context === context)?.name ?? context;
+/**
+ * The pin recorded for this context and controller namespace, else one named like the context. (Two controllers
+ * reached through one context, in different namespaces, are two clusters to kubectl-seal.)
+ */
+export function pinNameFor(pins: readonly PinnedCluster[], context: string, controllerNamespace: string): string {
+  return pins.find((pin) => pin.context === context && (pin.controllerNamespace ?? controllerNamespace) === controllerNamespace)?.name ?? context;
 }
 
 /** What to tell the user about a pin that was just made or changed (undefined when nothing changed). */
