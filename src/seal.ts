@@ -5,6 +5,7 @@ import { encodeBase64 } from "./base64.js";
 import { InputError } from "./errors.js";
 import { keyIdOf, keyTypeOf } from "./keys.js";
 import { describeObject, isDataKey } from "./names.js";
+import { NativeHybridRecipient, nativeHybridAvailable } from "./native-hybrid.js";
 import { bindingLine, bindPlaintext, parseScope, requireScopeTarget } from "./scope.js";
 import { API_VERSION, type PlainSecret, type PublicKey, type Scope, type SealedSecret, type SealedSecretSpec } from "./types.js";
 import { getOwn, setOwn } from "./records.js";
@@ -25,7 +26,11 @@ export async function seal(secret: PlainSecret, keys: readonly PublicKey[], opti
   const recipients = sealingRecipients(keys, options.recipients ?? [], options.now ?? new Date(), what);
 
   const encrypter = new Encrypter();
-  for (const recipient of recipients) encrypter.addRecipient(recipient);
+  // Post-quantum recipients through node:crypto's ML-KEM when it has one (src/native-hybrid.ts): typage's pure-JS
+  // encapsulation was most of the CLI's time sealing many values.
+  for (const recipient of recipients) {
+    encrypter.addRecipient(nativeHybridAvailable && keyTypeOf(recipient) === "mlkem768x25519" ? new NativeHybridRecipient(recipient) : recipient);
+  }
   const ids = recipients.map(keyIdOf);
 
   const encryptedData: Record<string, string> = {};
