@@ -1,6 +1,7 @@
 // `npm run demo` (scripts/demo.sh builds first): the whole story on a real local control plane, each step shown
 // with the command a user would type. Fails (non-zero exit) on the first step that does not do what it says.
 import { spawn, spawnSync, type SpawnSyncOptions } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,7 +17,9 @@ function step(title: string): void {
 }
 
 const cluster = await startControlPlane();
-const env = { ...process.env, KUBECONFIG: cluster.kubeconfig, PATH: `${cluster.binDir}:${path.join(root, "bin")}:${process.env.PATH ?? ""}` };
+// The password is never in a command line or on the screen: it comes from the environment (random by default).
+const password = process.env.DEMO_PASSWORD ?? randomBytes(18).toString("base64url");
+const env = { ...process.env, DEMO_PASSWORD: password, KUBECONFIG: cluster.kubeconfig, PATH: `${cluster.binDir}:${path.join(root, "bin")}:${process.env.PATH ?? ""}` };
 const repo = fs.mkdtempSync(path.join(os.tmpdir(), "kubectl-seal-demo-"));
 let controller: ReturnType<typeof spawn> | undefined;
 const auditLines: string[] = [];
@@ -75,7 +78,7 @@ try {
   run("kubectl create namespace demo");
   fs.mkdirSync(path.join(repo, "apps/demo"), { recursive: true });
   run(
-    "kubectl create secret generic db-credentials -n demo --from-literal username=app --from-literal password=demo-not-a-real-password " +
+    "kubectl create secret generic db-credentials -n demo --from-literal username=app --from-literal password=\"$DEMO_PASSWORD\" " +
       "--dry-run=client -o yaml | kubectl seal -w apps/demo/db-credentials.yaml --commit -m 'Add demo database credentials'",
   );
   run("cut -c1-100 apps/demo/db-credentials.yaml   # each value is an age file (post-quantum here), cut for the screen");
