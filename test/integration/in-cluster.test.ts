@@ -14,7 +14,7 @@ import type { ControllerProcess } from "./helpers/controller.js";
 import { assertNoneContain, createNamespace, createSealed, decodedData, getSecret, kube, publishedBundle, sealSecret, statusCode, uniqueName, waitForEvent } from "./helpers/kube.js";
 import type { Kube } from "./helpers/kube.js";
 import { waitFor } from "./helpers/wait.js";
-import { createSealRequest, waitForPhase, waitForUnsealedWith } from "./keys-support.js";
+import { createSealRequest, keysOfType, sealRequestStatus, waitForPhase, waitForUnsealedWith } from "./keys-support.js";
 
 const run = promisify(execFile);
 const NS = "kubectl-seal";
@@ -30,7 +30,7 @@ function kubectl(...args: string[]): Promise<{ stdout: string; stderr: string }>
 
 beforeAll(async () => {
   k = kube(cluster().kubeconfig);
-  const manifests = ["namespace.yaml", "crd.yaml", "sealrequest-crd.yaml", "rbac.yaml"].flatMap((f) => ["-f", join(repoRoot, "manifests", f)]);
+  const manifests = ["namespace.yaml", "crd.yaml", "sealrequest-crd.yaml", "rbac.yaml", "sealrequest-policy.yaml"].flatMap((f) => ["-f", join(repoRoot, "manifests", f)]);
   await kubectl("apply", ...manifests);
   await kubectl("wait", "--for=condition=Established", "crd/sealedsecrets.seal.dev", "crd/sealrequests.seal.dev", "--timeout=60s");
   await createNamespace(k, appNs);
@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 describe("in-cluster mode bound by manifests/ RBAC", () => {
-  it("keys, bundle, unseal, events, status, lease, rotation and SealRequests all work as the ServiceAccount", async () => {
+  it("keys, bundle, unseal, events, status, lease, rotation and SealRequests (own and other namespaces) all work as the ServiceAccount", async () => {
     const bundle = await publishedBundle(k, NS);
 
     // Any authenticated user reads the bundle, and nothing else in the namespace.
@@ -78,6 +78,20 @@ describe("in-cluster mode bound by manifests/ RBAC", () => {
     await createSealRequest(k, NS, request, { action: "Rotate" });
     expect((await waitForPhase(k, NS, request)).phase).toBe("Complete");
 
+    // A Verify in an application namespace: watched (all namespaces), answered through the cluster-wide
+    // permission on sealrequests/status, and deleted after its time-to-live through the delete permission.
+    const sealed = await sealSecret({ name: "app", namespace: appNs, data }, bundle.keys);
+    const verify = uniqueName("verify");
+    await createSealRequest(k, appNs, verify, { action: "Verify", objects: [sealed], ttlSecondsAfterFinished: 1 });
+    const verified = await waitForPhase(k, appNs, verify);
+    expect(verified.results).toMatchObject([{ ok: true, keyIds: [keysOfType(bundle)[0]?.id] }]);
+    assertNoneContain({ "Verify status": JSON.stringify(verified) }, values);
+    await waitForEvent(k, appNs, verify, "Verified");
+    // (It had a status, so no status now means no request.)
+    await waitFor(async () => (await sealRequestStatus(k, appNs, verify)) === undefined, {
+      what: `SealRequest ${appNs}/${verify} deleted after its time-to-live`,
+    });
+
     // Nothing the controller tried was forbidden, and every audit Event was written.
     expect(proc.output()).not.toMatch(/forbidden|HTTP 403/i);
     expect(proc.lines().some((l) => l.msg === "could not record audit event")).toBe(false);
@@ -85,7 +99,13 @@ describe("in-cluster mode bound by manifests/ RBAC", () => {
 
   it("applies as a whole with kubectl apply -k (server-side dry run validates the Deployment and Service too)", async () => {
     const { stdout } = await kubectl("apply", "-k", join(repoRoot, "manifests"), "--dry-run=server");
-    for (const object of ["deployment.apps/kubectl-seal-controller", "service/kubectl-seal-controller-metrics", "clusterrole.rbac.authorization.k8s.io/kubectl-seal-controller"]) {
+    for (const object of [
+      "deployment.apps/kubectl-seal-controller",
+      "service/kubectl-seal-controller-metrics",
+      "clusterrole.rbac.authorization.k8s.io/kubectl-seal-controller",
+      "clusterrole.rbac.authorization.k8s.io/kubectl-seal-requester",
+      "validatingadmissionpolicy.admissionregistration.k8s.io/kubectl-seal-reencrypt-recipients",
+    ]) {
       expect(stdout).toContain(object);
     }
   });
@@ -106,6 +126,10 @@ describe("in-cluster mode bound by manifests/ RBAC", () => {
     expect(await canI("get", "configmaps", "-n", appNs)).toBe("no");
     expect(await canI("update", "configmaps/other", "-n", NS)).toBe("no");
     expect(await canI("create", "sealrequests.seal.dev", "-n", NS)).toBe("no");
+    expect(await canI("update", "sealrequests.seal.dev", "-n", appNs)).toBe("no");
+    expect(await canI("update", "sealrequests.seal.dev", "--subresource", "status", "-n", appNs)).toBe("no");
+    expect(await canI("watch", "sealrequests.seal.dev", "--all-namespaces")).toBe("yes");
+    expect(await canI("patch", "sealrequests.seal.dev", "--subresource", "status", "-n", appNs)).toBe("yes");
     expect(await canI("get", "pods", "-n", NS)).toBe("no");
   });
 });
