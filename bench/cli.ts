@@ -25,17 +25,17 @@ const nodeBin = join(repoRoot, "node_modules/node/bin/node");
 export const cliBin = join(repoRoot, "bin/kubectl-seal");
 
 /** Wall time of one process in ms; throws with its first stderr line if it fails. */
-export function timeProcess(command: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+export function timeProcess(command: string, args: string[], env: Record<string, string> = {}, cwd?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+    const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env }, ...(cwd === undefined ? {} : { cwd }) });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.once("error", reject);
     child.once("exit", (code) => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (code === 0) resolve(ms);
-      else reject(new Error(`${command.split("/").pop()} ${args[0] ?? ""} exited with ${code}: ${stderr.trim().split("\n")[0] ?? ""}`));
+      else reject(new Error(`${command.split("/").pop()} ${args[0] ?? ""} exited with ${code}: ${stderr.trim().split("\n").slice(0, 2).join(" / ")}`));
     });
   });
 }
