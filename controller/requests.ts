@@ -173,6 +173,7 @@ export class SealRequestHandler {
 
   private async handle(request: Watched, fulfil: () => Promise<Outcome | undefined>): Promise<void> {
     const where = `${request.metadata.namespace ?? ""}/${request.metadata.name ?? ""}`;
+    this.log.debug("SealRequest started", { request: where, action: request.spec.action });
     let outcome: Outcome | undefined;
     try {
       outcome = await fulfil();
