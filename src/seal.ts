@@ -1,11 +1,11 @@
 // Sealing: each Secret value becomes a binary age v1 file whose plaintext is the binding line + the value,
 // encrypted to every sealing key plus any extra recipients (a recovery key, a second cluster).
-import { Encrypter } from "age-encryption";
 import { encodeBase64 } from "./base64.js";
 import { InputError } from "./errors.js";
 import { keyIdOf, keyTypeOf } from "./keys.js";
+import { encryptAgeFile } from "./native-encrypt.js";
+import { nativeRecipients } from "./native-encrypt-recipients.js";
 import { describeObject, isDataKey } from "./names.js";
-import { NativeHybridRecipient, nativeHybridAvailable } from "./native-hybrid.js";
 import { bindingLine, bindPlaintext, parseScope, requireScopeTarget } from "./scope.js";
 import { API_VERSION, type PlainSecret, type PublicKey, type Scope, type SealedSecret, type SealedSecretSpec } from "./types.js";
 import { getOwn, setOwn } from "./records.js";
@@ -25,12 +25,7 @@ export async function seal(secret: PlainSecret, keys: readonly PublicKey[], opti
   requireScopeTarget(scope, secret.namespace, secret.name, what);
   const recipients = sealingRecipients(keys, options.recipients ?? [], options.now ?? new Date(), what);
 
-  const encrypter = new Encrypter();
-  // Post-quantum recipients through node:crypto's ML-KEM when it has one (src/native-hybrid.ts): typage's pure-JS
-  // encapsulation was most of the CLI's time sealing many values.
-  for (const recipient of recipients) {
-    encrypter.addRecipient(nativeHybridAvailable && keyTypeOf(recipient) === "mlkem768x25519" ? new NativeHybridRecipient(recipient) : recipient);
-  }
+  const encrypt = await encrypterFor(recipients);
   const ids = recipients.map(keyIdOf);
 
   const encryptedData: Record<string, string> = {};
@@ -42,7 +37,7 @@ export async function seal(secret: PlainSecret, keys: readonly PublicKey[], opti
       throw new InputError(`${what}: data key ${JSON.stringify(dataKey)} is not a valid Secret key`, "use only letters, digits, '-', '_' and '.'");
     }
     const binding = bindingLine(scope, { namespace: secret.namespace, name: secret.name, dataKey });
-    setOwn(encryptedData, dataKey, encodeBase64(await encrypter.encrypt(bindPlaintext(binding, value))));
+    setOwn(encryptedData, dataKey, encodeBase64(await encrypt(bindPlaintext(binding, value))));
     setOwn(sealedTo, dataKey, [...ids]);
   }
 
@@ -53,6 +48,20 @@ export async function seal(secret: PlainSecret, keys: readonly PublicKey[], opti
   if (secret.name !== undefined) metadata.name = secret.name;
   if (secret.namespace !== undefined) metadata.namespace = secret.namespace;
   return { apiVersion: API_VERSION, kind: "SealedSecret", metadata, spec };
+}
+
+/**
+ * Encryption to `recipients`: native (node:crypto, src/native-encrypt.ts) where this Node can, else typage's
+ * Encrypter, loaded only then (Nodes before 24.7 have no ML-KEM). Native because typage's pure-JS ML-KEM, SHA-3
+ * and X25519 were most of the CLI's time sealing many values, and loading typage ~50 ms of every start-up.
+ */
+async function encrypterFor(recipients: readonly string[]): Promise<(plaintext: Uint8Array) => Uint8Array | Promise<Uint8Array>> {
+  const native = nativeRecipients(recipients);
+  if (native !== undefined) return (plaintext) => encryptAgeFile(plaintext, native);
+  const { Encrypter } = await import("age-encryption");
+  const encrypter = new Encrypter();
+  for (const recipient of recipients) encrypter.addRecipient(recipient);
+  return (plaintext) => encrypter.encrypt(plaintext);
 }
 
 /**
