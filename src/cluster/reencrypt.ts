@@ -4,6 +4,7 @@
 // does not depend on its neighbours). The new ciphertexts are written into the files in place (sealed-file.ts),
 // each file all or nothing: a file with any refused or failed object is left untouched.
 import { verifyBundle } from "../bundle.js";
+import { SealError } from "../errors.js";
 import { getOwn, setOwn } from "../records.js";
 import type { SealedSecret } from "../types.js";
 import { writeFileAtomic } from "../cli/write-file.js";
@@ -135,7 +136,15 @@ export async function reencryptFiles(
     }
     const updates = mine.filter((w) => w.row.state === "resealed").map((w) => w.update);
     if (updates.length === 0) continue;
-    await writeFileAtomic(file.absolute, applyUpdates(file.text, file.path, updates));
+    let text: string;
+    try {
+      text = applyUpdates(file.text, file.path, updates);
+    } catch (error) {
+      if (!(error instanceof SealError)) throw error;
+      for (const w of mine) Object.assign(w.row, { state: "failed", message: `not written: ${error.message}` });
+      continue;
+    }
+    await writeFileAtomic(file.absolute, text);
     written.push(file.absolute);
   }
   return { cluster: trusted.name, rows: works.map((w) => w.row), written, learnedKeyIds: [...learned] };

@@ -4,7 +4,7 @@
 // so the Git diff of a re-encryption shows exactly the re-sealed values. The result is checked against
 // mergeSealed() (docs/FORMAT.md section 7) before anything is written.
 import { isDeepStrictEqual } from "node:util";
-import { isMap, isScalar, isSeq, parseAllDocuments, Scalar, stringify, type Document, type Node } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, Scalar, stringify, type Document, type Node } from "yaml";
 import { InputError, SealError } from "../errors.js";
 import { mergeSealed } from "../merge.js";
 import { sealedSecretProblem } from "../sealed-manifest.js";
@@ -49,20 +49,25 @@ function parse(text: string, source: string): Document.Parsed[] {
 
 function locate(documents: Document.Parsed[]): Located[] {
   const found: Located[] = [];
-  const consider = (node: unknown, document: number, item?: number): void => {
+  const consider = (doc: Document.Parsed, node: unknown, document: number, item?: number): void => {
     if (!isMap(node)) return;
-    const object: unknown = node.toJSON();
+    let object: unknown;
+    try {
+      object = node.toJS(doc, { maxAliasCount: 100 }); // with the document, so anchors and aliases resolve
+    } catch {
+      return; // an alias bomb or a broken alias: not a SealedSecret we can update
+    }
     const record = object as { apiVersion?: unknown; kind?: unknown; items?: unknown };
     if (item === undefined && typeof record.kind === "string" && record.kind.endsWith("List")) {
       const items = node.get("items", true);
-      if (isSeq(items)) items.items.forEach((child, index) => consider(child, document, index));
+      if (isSeq(items)) items.items.forEach((child, index) => consider(doc, child, document, index));
       return;
     }
     if (record.apiVersion !== API_VERSION || record.kind !== "SealedSecret") return;
     const problem = sealedSecretProblem(object);
     found.push({ document, ...(item === undefined ? {} : { item }), sealed: object as SealedSecret, node, ...(problem === undefined ? {} : { problem }) });
   };
-  documents.forEach((doc, index) => consider(doc.contents, index));
+  documents.forEach((doc, index) => consider(doc, doc.contents, index));
   return found;
 }
 
@@ -106,11 +111,23 @@ export function applyUpdates(text: string, source: string, updates: readonly Ent
 }
 
 function nodeAt(object: Node, path: string[], source: string): Node {
-  const node = isMap(object) ? (object.getIn(path, true) as Node | undefined) : undefined;
-  if (node === undefined || node.range === undefined || node.range === null) {
+  let node: unknown = object;
+  for (const [depth, key] of path.entries()) {
+    // Through an alias the edit would change the anchored node, which other objects share: refuse instead.
+    if (isAlias(node)) throw aliasError(source, path.slice(0, depth));
+    node = isMap(node) ? node.get(key, true) : undefined;
+  }
+  if (isAlias(node) && path[1] === "encryptedData") throw aliasError(source, path);
+  const found = node as Node | undefined;
+  if (found?.range === undefined || found.range === null) {
     throw new SealError(`${source}: ${path.join(".")} is missing`, "reseal this Secret with kubectl seal (its sealedTo says whom to keep)");
   }
-  return node;
+  if (typeof found.anchor === "string" && found.anchor !== "") throw aliasError(source, path);
+  return found;
+}
+
+function aliasError(source: string, path: string[]): SealError {
+  return new SealError(`${source}: ${path.join(".")} is a YAML alias or anchor`, "write the values out instead of using anchors and aliases, then run the command again");
 }
 
 function valueEdit(object: Node, dataKey: string, value: string, json: boolean, source: string): { start: number; end: number; text: string } {
@@ -125,10 +142,19 @@ function idsEdit(object: Node, dataKey: string, ids: readonly string[], fileText
   const node = nodeAt(object, ["spec", "sealedTo", dataKey], source);
   const [start, end] = node.range!;
   const scalar = (id: string): string => (json ? JSON.stringify(id) : stringify(id, { lineWidth: 0 }).trimEnd());
-  if (!isSeq(node) || node.flow === true || ids.length === 0) return { start, end, text: `[${ids.map(scalar).join(", ")}]` };
+  const columnOf = (offset: number): number => offset - (fileText.lastIndexOf("\n", offset - 1) + 1);
+  const firstItem = isSeq(node) ? (node.items[0] as Node | undefined)?.range?.[0] : undefined;
+  if (!isSeq(node) || node.flow === true || ids.length === 0) {
+    if (firstItem === undefined || !fileText.slice(start, end).includes("\n")) return { start, end, text: `[${ids.map(scalar).join(", ")}]` };
+    // A flow list over several lines (JSON.stringify(..., 2) writes them so): one id per line, as it was.
+    const lineStart = fileText.lastIndexOf("\n", start - 1) + 1;
+    const closing = /^ */.exec(fileText.slice(lineStart))?.[0] ?? "";
+    const items = ids.map((id) => `${" ".repeat(columnOf(firstItem))}${scalar(id)}`).join(",\n");
+    return { start, end, text: `[\n${items}\n${closing}]` };
+  }
   // A block list: one "- id" line per id, at the column of the first dash. Its range runs on to the next key's
   // indentation, so it ends where its last item does.
-  const column = start - (fileText.lastIndexOf("\n", start - 1) + 1);
+  const column = columnOf(start);
   const last = (node.items.at(-1) as Node | undefined)?.range?.[1] ?? end;
   return { start, end: last, text: ids.map((id) => `- ${scalar(id)}`).join(`\n${" ".repeat(column)}`) };
 }

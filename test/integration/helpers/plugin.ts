@@ -45,7 +45,7 @@ export function kubectlSeal(args: string[], options: PluginOptions): Promise<Plu
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
     child.on("close", (code) => {
-      pluginOutput[`kubectl seal ${args.join(" ")} (run ${++runs})`] = stdout + stderr;
+      pluginOutput[`${described(args)} (run ${++runs})`] = stdout + stderr;
       resolve({ code, stdout, stderr });
     });
     child.stdin.end(options.input ?? "");
@@ -56,7 +56,12 @@ export function kubectlSeal(args: string[], options: PluginOptions): Promise<Plu
 export async function kubectlSealOk(args: string[], options: PluginOptions, expected = 0): Promise<PluginRun> {
   const run = await kubectlSeal(args, options);
   if (run.code !== expected) {
-    throw new Error(`kubectl seal ${args.join(" ")} exited ${run.code}, not ${expected}:\n${run.stderr}\n${run.stdout}`);
+    throw new Error(`${described(args)} exited ${run.code}, not ${expected}:\n${run.stderr}\n${run.stdout}`);
   }
   return run;
+}
+
+/** The command line for messages, with KEY=VALUE arguments (literal values) shown as KEY=***. */
+function described(args: readonly string[]): string {
+  return `kubectl seal ${args.map((arg) => arg.replace(/^([-._a-zA-Z0-9]+)=.*$/s, "$1=***")).join(" ")}`;
 }
