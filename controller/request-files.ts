@@ -27,7 +27,7 @@ const RETRY_MESSAGE = "not processed: the answer to this request reached its siz
 
 export interface FileRequestsOptions {
   keys: Pick<KeyManager, "privateKeys" | "publicKeys">;
-  audit: Audit;
+  audit: Pick<Audit, "record">;
   log: Logger;
   now?: () => Date;
 }
