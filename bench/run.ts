@@ -56,16 +56,17 @@ function positive(text: string | undefined, fallback: number, flag: string): num
   return value;
 }
 
-function parseOptions(argv: string[]): BenchOptions {
+function parseOptions(argv: string[]): BenchOptions | "help" {
   const { values } = parseArgs({
     args: argv,
     strict: true,
     options: Object.fromEntries(
-      ["only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
-        (name) => [name, { type: "string" as const }],
+      ["help", "only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
+        (name) => [name, { type: name === "help" ? ("boolean" as const) : ("string" as const) }],
       ),
     ),
   });
+  if (values["help"] === true) return "help";
   const get = (name: string): string | undefined => values[name] as string | undefined;
   const only = (get("only") ?? GROUPS.join(",")).split(",").map((s) => s.trim()).filter((s) => s !== "");
   for (const group of only) {
@@ -96,13 +97,18 @@ function progress(line: string): void {
 }
 
 async function main(): Promise<void> {
-  let options: BenchOptions;
+  let parsed: BenchOptions | "help";
   try {
-    options = parseOptions(process.argv.slice(2));
+    parsed = parseOptions(process.argv.slice(2));
   } catch (error) {
     process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     process.exit(2);
   }
+  if (parsed === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const options = parsed;
   const args = process.argv.slice(2);
   const report = newReport(`npm run bench${args.length > 0 ? ` -- ${args.join(" ")}` : ""}`, { ...options });
   const wants = (group: Group) => options.only.includes(group);
