@@ -44,7 +44,7 @@ export interface SealRequestHandlerOptions {
   /** Namespaces whose Verify and Reencrypt requests are answered; empty means all. */
   watchNamespaces?: string[];
   keys: Pick<KeyManager, "rotateNow" | "retire" | "privateKeys" | "publicKeys">;
-  audit: Audit;
+  audit: Pick<Audit, "record">;
   log: Logger;
 }
 
