@@ -116,6 +116,23 @@ describe("keys from the cluster", () => {
   });
 });
 
+describe("requests nobody answers", () => {
+  it("give up after --timeout with one line saying what to check, and leave no request behind", async () => {
+    const r = repo();
+    const unwatched = uniqueName("cli-unwatched");
+    await createNamespace(k, unwatched);
+    await kubectlSealOk(["fetch-keys", "--cluster", "prod", "--controller-namespace", ctlProd], { cwd: r.dir });
+    await kubectlSealOk(["--cluster", "prod", "-n", unwatched, "--name", "lost", "--from-literal", `k=${value()}`, "-w", "lost.yaml"], { cwd: r.dir });
+    const run = await kubectlSeal(["verify", "lost.yaml", "--timeout", "2", "--controller-namespace", ctlProd], { cwd: r.dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      new RegExp(`^kubectl-seal: error: SealRequest ${unwatched}/verify-\\w+ got no answer from the controller within 2 s on cluster admin: check that the kubectl-seal controller runs \\(namespace ${ctlProd}\\) and watches namespace ${unwatched}, or raise --timeout\n$`),
+    );
+    const left = (await k.custom.listNamespacedCustomObject({ group: "seal.dev", version: "v1alpha1", plural: "sealrequests", namespace: unwatched })) as { items: unknown[] };
+    expect(left.items).toEqual([]);
+  });
+});
+
 /** The ids a seal to this bundle alone uses: its post-quantum keys if it has any, else its X25519 keys. */
 function idsOfOneType(bundle: KeyBundle): string[] {
   const type = bundle.keys.some((key) => key.type === "mlkem768x25519") ? "mlkem768x25519" : "x25519";
