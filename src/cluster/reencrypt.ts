@@ -50,8 +50,7 @@ export interface ReencryptOptions extends RequestOptions {
 interface EntryWork {
   file: SealedFileText;
   row: ReencryptRow;
-  document: number;
-  item?: number;
+  /** Where the entry is (document, item) and the values re-sealed so far. */
   update: EntryUpdate;
   notOurs: Set<string>;
 }
@@ -90,7 +89,8 @@ export async function reencryptFiles(
     for (const entry of file.entries) {
       const object = objectLabel(entry.sealed, fallback);
       const row: ReencryptRow = { file: file.path, place: entryPlace(file, entry), object, state: "current", values: [], sealedTo: [] };
-      const work: EntryWork = { file, row, document: entry.document, ...(entry.item === undefined ? {} : { item: entry.item }), update: { document: entry.document, ...(entry.item === undefined ? {} : { item: entry.item }), encryptedData: {}, sealedTo: {} }, notOurs: new Set() };
+      const place = { document: entry.document, ...(entry.item === undefined ? {} : { item: entry.item }) };
+      const work: EntryWork = { file, row, update: { ...place, encryptedData: {}, sealedTo: {} }, notOurs: new Set() };
       works.push(work);
       if (entry.problem !== undefined) {
         fail(row, `SealedSecret ${object} ${entry.problem}`);
