@@ -12,6 +12,7 @@ import { InputError } from "../src/errors.js";
 import { commitFiles } from "../src/git/commit.js";
 import { PINNED_CLUSTERS_FILE, readPinnedClusters } from "../src/git/known-keys.js";
 import { updatePins, withKeyIds } from "../src/git/pin-store.js";
+import { findRepository, toRepoPath } from "../src/git/repo.js";
 
 export default class Reencrypt extends SealCommand {
   static override summary = "Re-seal sealed files to the cluster's newest keys, keeping scope, other clusters and recovery recipients.";
@@ -59,6 +60,11 @@ export default class Reencrypt extends SealCommand {
     const reading = progressLine("reading sealed files");
     const files = flags.all ? await readAllSealedFiles(process.cwd(), (n) => reading.update(n)) : readSealedFiles(paths);
     reading.done();
+    if (flags.commit) {
+      // Before anything is written: a file outside the repository would be rewritten and then left uncommitted.
+      const repo = await findRepository(trusted.root);
+      for (const file of files) toRepoPath(repo, file.absolute);
+    }
     const progress = progressLine("re-sealing (objects)");
     let report: ReencryptReport;
     try {
