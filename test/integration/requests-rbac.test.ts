@@ -47,21 +47,25 @@ function answer(api: CustomObjectsApi, namespace: string, name: string): Promise
   );
 }
 
+/** A RoleBinding in `namespace` giving alice the role. */
+async function bindAlice(namespace: string, kind: "Role" | "ClusterRole", role: string): Promise<void> {
+  await k.kc.makeApiClient(RbacAuthorizationV1Api).createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name: `alice-${role}` },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind, name: role },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" }],
+    },
+  });
+}
+
 beforeAll(async () => {
   k = kube(cluster().kubeconfig);
   await ensureCrds(k);
   const manifests = ["namespace.yaml", "rbac.yaml", "sealrequest-policy.yaml"].flatMap((f) => ["-f", join(repoRoot, "manifests", f)]);
   await run(cluster().kubectl, ["--kubeconfig", cluster().kubeconfig, "apply", ...manifests]);
   for (const ns of [controllerNs, nsA, nsB]) await createNamespace(k, ns);
-  const rbac = k.kc.makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createNamespacedRoleBinding({
-    namespace: nsA,
-    body: {
-      metadata: { name: "seal-requesters" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "kubectl-seal-requester" },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" }],
-    },
-  });
+  await bindAlice(nsA, "ClusterRole", "kubectl-seal-requester");
   proc = await startController({ kubeconfig: cluster().kubeconfig, namespace: controllerNs, watchNamespaces: [nsA, nsB], args: ["--leader-elect", "false"] });
 });
 
@@ -108,14 +112,7 @@ describe("SealRequest RBAC per namespace", () => {
 
     const rbac = k.kc.makeApiClient(RbacAuthorizationV1Api);
     await rbac.createNamespacedRole({ namespace: nsA, body: { metadata: { name: "secret-reader" }, rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }] } });
-    await rbac.createNamespacedRoleBinding({
-      namespace: nsA,
-      body: {
-        metadata: { name: "secret-reader" },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "secret-reader" },
-        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" }],
-      },
-    });
+    await bindAlice(nsA, "Role", "secret-reader");
     await waitFor(() => create(alice, nsA, "to-alice", spec).then(() => true), { what: "alice's new Role to apply" });
     const status = await answer(alice, nsA, "to-alice");
     answers.push(JSON.stringify(status));

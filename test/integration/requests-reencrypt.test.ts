@@ -2,37 +2,15 @@
 // not sealed to the current keys (and only those, so Git diffs stay small), with the same scope, and also to the
 // extra recipients asked for; the answers still unseal to the same data, with the new keys and not the old ones;
 // an object of another namespace is refused; no value ever shows up anywhere.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { UnsealError, generateKey, keyIdOf, mergeSealed, seal, unseal } from "../../src/index.js";
 import type { KeyBundle, PrivateKey, SealedSecret } from "../../src/index.js";
-import { cluster } from "../control-plane/cluster.ts";
-import { startController, stopAllControllers } from "./helpers/controller.js";
-import type { ControllerProcess } from "./helpers/controller.js";
-import { assertNoneContain, createNamespace, createSealed, decodedData, getSecret, kube, publishedBundle, sealSecret, uniqueName } from "./helpers/kube.js";
-import type { Kube } from "./helpers/kube.js";
-import { ensureCrds, keysOfType, waitForUnsealedWith } from "./keys-support.js";
-import { TestValues, ask, controllerKeys, resultAt, withAnswer } from "./requests-support.js";
+import { createSealed, decodedData, getSecret, publishedBundle, sealSecret, uniqueName } from "./helpers/kube.js";
+import { keysOfType, waitForUnsealedWith } from "./keys-support.js";
+import { ask, controllerKeys, requestsFixture, resultAt, withAnswer } from "./requests-support.js";
 
-let k: Kube;
-let proc: ControllerProcess;
-const controllerNs = uniqueName("seal-reenc");
-const appNs = uniqueName("seal-reenc-app");
-const values = new TestValues();
-const answers: string[] = [];
-
-beforeAll(async () => {
-  k = kube(cluster().kubeconfig);
-  await ensureCrds(k);
-  for (const ns of [controllerNs, appNs]) await createNamespace(k, ns);
-  proc = await startController({ kubeconfig: cluster().kubeconfig, namespace: controllerNs, watchNamespaces: [appNs], args: ["--leader-elect", "false"] });
-});
-
-afterAll(async () => {
-  await stopAllControllers();
-  const events = await k.events.listNamespacedEvent({ namespace: appNs });
-  assertNoneContain({ "controller output": proc.output(), "request statuses": answers.join("\n"), Events: JSON.stringify(events.items) }, values.all);
-  expect(proc.output()).not.toMatch(/AGE-SECRET-KEY/);
-});
+const f = requestsFixture("seal-reenc");
+const { controllerNs, appNs, values, answers } = f;
 
 function data(...keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.map((key) => [key, values.next()]));
@@ -45,22 +23,22 @@ async function opened(sealed: SealedSecret, keys: PrivateKey[]): Promise<Record<
 }
 
 async function rotate(): Promise<KeyBundle> {
-  const status = await ask(k, controllerNs, uniqueName("rotate"), { action: "Rotate" });
+  const status = await ask(f.k, controllerNs, uniqueName("rotate"), { action: "Rotate" });
   expect(status.phase).toBe("Complete");
-  const bundle = await publishedBundle(k, controllerNs);
+  const bundle = await publishedBundle(f.k, controllerNs);
   expect(bundle.keys.map((key) => key.id).sort()).toEqual([...(status.keyIds ?? [])].sort());
   return bundle;
 }
 
 async function privateKey(id: string | undefined): Promise<PrivateKey> {
-  const key = (await controllerKeys(k, controllerNs)).find((candidate) => candidate.id === id);
+  const key = (await controllerKeys(f.k, controllerNs)).find((candidate) => candidate.id === id);
   if (key === undefined) throw new Error(`the controller stores no key ${id}`);
   return key;
 }
 
 describe("Reencrypt SealRequests", () => {
   it("re-seals stale values to the current keys with the same scope, leaves current ones out, refuses other namespaces", async () => {
-    const before = await publishedBundle(k, controllerNs);
+    const before = await publishedBundle(f.k, controllerNs);
     const strictData = data("token", "user");
     const stale = await sealSecret({ name: "stale", namespace: appNs, data: strictData }, before.keys);
     const namespaceData = data("token");
@@ -79,7 +57,7 @@ describe("Reencrypt SealRequests", () => {
     const halfMixed = mergeSealed(half, halfFresh);
     const foreignNs = await sealSecret({ name: "stale", namespace: controllerNs, data: data("token") }, before.keys);
 
-    const status = await ask(k, appNs, uniqueName("reencrypt"), { action: "Reencrypt", objects: [stale, wide, halfMixed, current, foreignNs] });
+    const status = await ask(f.k, appNs, uniqueName("reencrypt"), { action: "Reencrypt", objects: [stale, wide, halfMixed, current, foreignNs] });
     answers.push(JSON.stringify(status));
     expect(status.phase).toBe("Complete");
     expect(status.message).toBe(`Re-encrypted 4 value(s) in 5 object(s) to key(s) ${currentPq?.id}; 1 object(s) failed`);
@@ -107,13 +85,13 @@ describe("Reencrypt SealRequests", () => {
     expect(resultAt(status, 4).encryptedData).toBeUndefined();
 
     // The re-sealed file applied to the cluster: the controller unseals it with the new key into the same Secret.
-    await createSealed(k, staleAfter);
-    expect(await waitForUnsealedWith(k, appNs, "stale")).toEqual([currentPq?.id]);
-    expect(decodedData((await getSecret(k, appNs, "stale")) ?? {})).toEqual(strictData);
+    await createSealed(f.k, staleAfter);
+    expect(await waitForUnsealedWith(f.k, appNs, "stale")).toEqual([currentPq?.id]);
+    expect(decodedData((await getSecret(f.k, appNs, "stale")) ?? {})).toEqual(strictData);
   });
 
   it("keeps extra recipients, and leaves values alone that already have them", async () => {
-    const bundle = await publishedBundle(k, controllerNs);
+    const bundle = await publishedBundle(f.k, controllerNs);
     const recovery = await generateKey("x25519");
     const recoveryData = data("token");
     const bytes = Object.fromEntries(Object.entries(recoveryData).map(([key, v]) => [key, new TextEncoder().encode(v)]));
@@ -121,7 +99,7 @@ describe("Reencrypt SealRequests", () => {
 
     const after = await rotate();
     const [currentX25519] = keysOfType(after, "x25519");
-    const status = await ask(k, appNs, uniqueName("reencrypt-extra"), { action: "Reencrypt", objects: [sealed], recipients: [recovery.recipient] });
+    const status = await ask(f.k, appNs, uniqueName("reencrypt-extra"), { action: "Reencrypt", objects: [sealed], recipients: [recovery.recipient] });
     answers.push(JSON.stringify(status));
     const result = resultAt(status, 0);
     // Classic extra recipients make the file classic: the current X25519 key plus the recovery key.
@@ -130,7 +108,7 @@ describe("Reencrypt SealRequests", () => {
     expect(await opened(resealed, [recovery])).toEqual(recoveryData);
     expect(await opened(resealed, [await privateKey(currentX25519?.id)])).toEqual(recoveryData);
 
-    const again = await ask(k, appNs, uniqueName("reencrypt-again"), { action: "Reencrypt", objects: [resealed], recipients: [recovery.recipient] });
+    const again = await ask(f.k, appNs, uniqueName("reencrypt-again"), { action: "Reencrypt", objects: [resealed], recipients: [recovery.recipient] });
     answers.push(JSON.stringify(again));
     expect(again.results).toEqual([{ index: 0, object: `${appNs}/recovery`, ok: true, keyIds: [currentX25519?.id] }]);
   });

@@ -2,11 +2,16 @@
 // ways an attacker or a careless copy would, reading the controller's private keys to check answers, and
 // collecting the test values so every test can prove none of them leaked.
 import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, expect } from "vitest";
 import { decodeBase64, encodeBase64, mergeSealed, privateKeyOf } from "../../src/index.js";
 import type { PrivateKey, SealedSecret } from "../../src/index.js";
 import type { SealRequestResult, SealRequestSpec, SealRequestStatus } from "../../src/sealrequest.js";
+import { cluster } from "../control-plane/cluster.ts";
+import { startController, stopAllControllers } from "./helpers/controller.js";
+import type { ControllerProcess } from "./helpers/controller.js";
+import { assertNoneContain, createNamespace, kube, uniqueName } from "./helpers/kube.js";
 import type { Kube } from "./helpers/kube.js";
-import { createSealRequest, keySecrets, waitForPhase } from "./keys-support.js";
+import { createSealRequest, ensureCrds, keySecrets, waitForPhase } from "./keys-support.js";
 
 /** Creates the request and waits for its answer. */
 export async function ask(k: Kube, namespace: string, name: string, spec: SealRequestSpec): Promise<SealRequestStatus> {
@@ -62,4 +67,51 @@ export class TestValues {
     this.all.push(value);
     return value;
   }
+}
+
+export interface RequestsFixture {
+  /** Admin clients; set in beforeAll. */
+  k: Kube;
+  /** The controller; set in beforeAll. */
+  proc: ControllerProcess;
+  controllerNs: string;
+  /** Two namespaces the controller watches. */
+  appNs: string;
+  otherNs: string;
+  values: TestValues;
+  /** Request statuses a test read: greped for the values at the end. */
+  answers: string[];
+}
+
+/**
+ * Registers the file's beforeAll (CRDs, namespaces, a controller watching appNs and otherNs) and afterAll (stop it,
+ * then prove no test value reached its output, a recorded answer or an Event, and no private key its output).
+ */
+export function requestsFixture(prefix: string): RequestsFixture {
+  const f = {
+    controllerNs: uniqueName(prefix),
+    appNs: uniqueName(`${prefix}-app`),
+    otherNs: uniqueName(`${prefix}-other`),
+    values: new TestValues(),
+    answers: [] as string[],
+  } as RequestsFixture;
+  beforeAll(async () => {
+    f.k = kube(cluster().kubeconfig);
+    await ensureCrds(f.k);
+    for (const ns of [f.controllerNs, f.appNs, f.otherNs]) await createNamespace(f.k, ns);
+    f.proc = await startController({
+      kubeconfig: cluster().kubeconfig,
+      namespace: f.controllerNs,
+      watchNamespaces: [f.appNs, f.otherNs],
+      args: ["--leader-elect", "false"],
+    });
+  });
+  afterAll(async () => {
+    await stopAllControllers();
+    const events = await Promise.all([f.appNs, f.otherNs].map((namespace) => f.k.events.listNamespacedEvent({ namespace })));
+    const texts = { "controller output": f.proc.output(), "request statuses": f.answers.join("\n"), Events: JSON.stringify(events.map((e) => e.items)) };
+    assertNoneContain(texts, f.values.all);
+    expect(f.proc.output()).not.toMatch(/AGE-SECRET-KEY/);
+  });
+  return f;
 }

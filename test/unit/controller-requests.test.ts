@@ -106,6 +106,17 @@ describe("SealRequestHandler", () => {
     expect(JSON.stringify(calls)).not.toContain("canary-");
   });
 
+  it("answers a Rotate while a big Verify is still under way (key and file requests run in separate lanes)", async () => {
+    const objects = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => seal({ name: `db-${i}`, namespace: "shop", data: { a: utf8("canary-a") } }, [publicKeyOf(key)], { scope: "strict" })),
+    );
+    const calls = await serve([request("big", "shop", { action: "Verify", objects }), request("rotate", "ctl", { action: "Rotate" })], () => 200);
+    await start([]).start();
+    await until("both answers", () => calls.length >= 2);
+    // The Verify came first; its 100 objects take many turns of the event loop, the Rotate a few.
+    expect(calls.map((c) => c.path.split("/")[7])).toEqual(["rotate", "big"]);
+  });
+
   it("replaces an answer the API server refuses with a Failed status, and retries transient failures", async () => {
     const calls = await serve([request("verify", "shop", { action: "Verify", objects: [file] })], (_call, all) => [503, 422, 200][all.length - 1] ?? 200);
     await start([]).start();
