@@ -102,6 +102,8 @@ describe("informer", () => {
     expect(cache.synced()).toBe(false);
     await until("synced", () => cache.synced());
     await until("add", () => seen.includes("add a"));
+    // The watch starts after the list is delivered, so its request may reach the server a moment later.
+    await until("watch", () => fake.requests.length >= 3);
     expect(fake.requests.slice(0, 3)).toEqual(["list", "list", "watch rv=7"]);
   });
 });
