@@ -1,8 +1,9 @@
 // Starts the kubectl-seal CLI. `kubectl seal [FILE...] [flags]` (the root command, commands/seal.ts) and
 // `kubectl seal COMMAND ...` share one entry point. oclif runs a root command only in single-command CLIs (its
 // pattern discovery cannot load commands/index.js), so the first argument is routed here: a known command or
-// topic goes to oclif as is, anything else (a file, a flag, nothing) to the hidden `seal` command. Kept small
-// and dependency-free: start-up time is the seal command's cost.
+// topic goes to oclif as is, anything else (a file, a flag, nothing) to the hidden `seal` command, which a plain
+// invocation runs without loading oclif at all. Kept small and dependency-free: start-up time is the seal
+// command's cost.
 import module from "node:module";
 import { readFileSync } from "node:fs";
 
@@ -33,8 +34,25 @@ function route(words) {
   return [ROOT, ...args];
 }
 
+/**
+ * Runs a plain root invocation without oclif (dist/src/cli/seal-fast.js: loading oclif was a third of a seal's
+ * time); false when oclif has to: help, a parse error and its usage text, any other command.
+ */
+async function runWithoutOclif(args) {
+  if (args[0] !== ROOT) return false;
+  let fast;
+  try {
+    fast = await import(new URL("dist/src/cli/seal-fast.js", pkg).href);
+  } catch {
+    return false; // not built: oclif says what is wrong
+  }
+  return fast.runSealFast(args.slice(1));
+}
+
 const args = route(commandWords());
-// oclif's error handler re-reads process.argv to show usage help for the command that failed.
-process.argv.splice(2, Infinity, ...args);
-const { execute } = await import("@oclif/core");
-await execute({ args, dir: import.meta.url });
+if (!(await runWithoutOclif(args))) {
+  // oclif's error handler re-reads process.argv to show usage help for the command that failed.
+  process.argv.splice(2, Infinity, ...args);
+  const { execute } = await import("@oclif/core");
+  await execute({ args, dir: import.meta.url });
+}

@@ -1,25 +1,11 @@
-// The flags every command that talks to a cluster takes, named and behaving as kubectl's do.
+// The flags every command that talks to a cluster takes, as oclif flags (the definitions: cluster-options.ts).
 import { Flags } from "@oclif/core";
+import { clusterFlagSpecs } from "./cluster-options.js";
 
-export const DEFAULT_CONTROLLER_NAMESPACE = "kubectl-seal";
+export { DEFAULT_CONTROLLER_NAMESPACE, clusterOptionsOf, type ClusterOptions } from "./cluster-options.js";
 
 export const clusterFlags = {
-  kubeconfig: Flags.string({ description: "path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)", helpValue: "FILE" }),
-  context: Flags.string({ description: "the kubeconfig context to use (default: the current context)", helpValue: "NAME" }),
-  "controller-namespace": Flags.string({
-    description: "namespace the kubectl-seal controller runs in",
-    default: DEFAULT_CONTROLLER_NAMESPACE,
-    helpValue: "NAMESPACE",
-  }),
+  kubeconfig: Flags.string(clusterFlagSpecs.kubeconfig),
+  context: Flags.string(clusterFlagSpecs.context),
+  "controller-namespace": Flags.string(clusterFlagSpecs["controller-namespace"]),
 };
-
-/** What the cluster side (src/cluster/) needs from those flags. */
-export interface ClusterOptions {
-  kubeconfig?: string | undefined;
-  context?: string | undefined;
-  controllerNamespace: string;
-}
-
-export function clusterOptionsOf(flags: { kubeconfig?: string | undefined; context?: string | undefined; "controller-namespace": string }): ClusterOptions {
-  return { kubeconfig: flags.kubeconfig, context: flags.context, controllerNamespace: flags["controller-namespace"] };
-}

@@ -3,10 +3,9 @@
 // do, so the command only has to throw. oclif's own errors (unknown flag, missing argument, this.error(),
 // this.exit()) keep oclif's handling: they come with usage help and their own exit codes.
 import { Command, Errors } from "@oclif/core";
-import { errorMessage } from "./output.js";
+import { EXIT_FAILURE, errorMessage } from "./output.js";
 
-/** Exit status of a command that failed on bad input or an error (0 is success; 1 is left for "found something"). */
-export const EXIT_FAILURE = 2;
+export { EXIT_FAILURE } from "./output.js";
 
 export abstract class SealCommand extends Command {
   /** Print `kubectl-seal: error: ...` for anything but oclif's own errors, and exit 2. */

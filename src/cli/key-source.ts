@@ -2,7 +2,7 @@
 // (src/cluster/, loaded only then, so the offline path never loads the Kubernetes client or Git).
 import type { PublicKey } from "../types.js";
 import { readBundleFile } from "./bundle-files.js";
-import { clusterOptionsOf, type ClusterOptions } from "./cluster-flags.js";
+import { clusterOptionsOf, type ClusterOptions } from "./cluster-options.js";
 
 export interface KeySourceFlags {
   keys?: string[] | undefined;

@@ -41,6 +41,9 @@ export function progressLine(label: string): { update(done: number, total?: numb
   };
 }
 
+/** Exit status of a command that failed on bad input or an error (0 is success; 1 is left for "found something"). */
+export const EXIT_FAILURE = 2;
+
 /** The one stderr line every command prints for a failure: `kubectl-seal: error: <what>: <what to do>`. */
 export function errorMessage(error: unknown): string {
   return `kubectl-seal: error: ${errorLine(error)}`;
