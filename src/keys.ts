@@ -1,7 +1,6 @@
 // Sealing keys: generation, ids derived from the recipient, and identity files in age-keygen's format
 // (so `age -d -i FILE` reads the same file kubectl-seal writes).
 import { createHash } from "node:crypto";
-import { generateHybridIdentity, generateX25519Identity, identityToRecipient } from "age-encryption";
 import { InputError } from "./errors.js";
 import type { KeyType, PrivateKey, PublicKey } from "./types.js";
 
@@ -30,6 +29,8 @@ export async function generateKey(
   type: KeyType,
   options: { now?: Date; lifetimeDays?: number } = {},
 ): Promise<PrivateKey> {
+  // typage is loaded only here and in privateKeyOf: it costs every `kubectl seal` ~50 ms to load, and sealing needs none of it.
+  const { generateHybridIdentity, generateX25519Identity } = await import("age-encryption");
   const identity = type === "mlkem768x25519" ? await generateHybridIdentity() : await generateX25519Identity();
   const now = options.now ?? new Date();
   const expires =
@@ -39,6 +40,7 @@ export async function generateKey(
 
 /** The PrivateKey for an age identity string; the recipient is derived from it. */
 export async function privateKeyOf(identity: string, created: string, expires?: string): Promise<PrivateKey> {
+  const { identityToRecipient } = await import("age-encryption");
   const recipient = await identityToRecipient(identity);
   const key: PrivateKey = { id: keyIdOf(recipient), type: keyTypeOf(recipient), recipient, created, identity };
   if (expires !== undefined) key.expires = expires;
