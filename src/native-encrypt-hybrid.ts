@@ -13,8 +13,8 @@
 // class), and this one is on the CLI's start-up path, which must not load typage (~50 ms).
 import * as nodeCrypto from "node:crypto";
 import { createHash, createHmac, createPublicKey, hkdfSync, type KeyObject } from "node:crypto";
-import { base64nopad, bech32 } from "@scure/base";
-import type { SyncRecipient, WrappedFileKey } from "./native-encrypt.js";
+import { bech32 } from "@scure/base";
+import { base64NoPad, type SyncRecipient, type WrappedFileKey } from "./native-encrypt.js";
 import { sealFileKey, x25519Agreement, x25519PublicKey } from "./native-encrypt-x25519.js";
 
 /** ML-KEM encapsulation is in node:crypto from Node 24.7; on older Nodes (package.json allows 22) seal uses typage. */
@@ -84,7 +84,7 @@ export class NativeHybridRecipient implements SyncRecipient {
     const { sharedKey: ssM, ciphertext: ctM } = nodeCrypto.encapsulate(this.mlkem);
     const { share: ctX, shared: ssX } = x25519Agreement(this.x25519);
     const { key, nonce } = hybridKeySchedule(ssM, ssX, ctX, this.x25519Public);
-    return [{ args: [STANZA_TYPE, base64nopad.encode(Buffer.concat([ctM, ctX]))], body: sealFileKey(key, nonce, fileKey) }];
+    return [{ args: [STANZA_TYPE, base64NoPad(Buffer.concat([ctM, ctX]))], body: sealFileKey(key, nonce, fileKey) }];
   }
 }
 

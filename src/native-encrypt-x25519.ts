@@ -5,9 +5,9 @@
 //   shared    = X25519(ephemeral, recipient)
 //   wrapKey   = HKDF-SHA-256(ikm = shared, salt = share || recipient, info = "age-encryption.org/v1/X25519")
 //   stanza    = "-> X25519 base64(share)", body = ChaCha20-Poly1305(wrapKey, nonce = 12 zero bytes).seal(fileKey)
-import { createCipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from "node:crypto";
-import { base64nopad, bech32 } from "@scure/base";
-import type { SyncRecipient, WrappedFileKey } from "./native-encrypt.js";
+import { createCipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
+import { bech32 } from "@scure/base";
+import { base64NoPad, type SyncRecipient, type WrappedFileKey } from "./native-encrypt.js";
 import { X25519_SPKI_PREFIX } from "./native-x25519.js";
 
 const LABEL = "age-encryption.org/v1/X25519";
@@ -27,7 +27,7 @@ export class NativeX25519Recipient implements SyncRecipient {
   wrapFileKey(fileKey: Uint8Array): WrappedFileKey[] {
     const { share, shared } = x25519Agreement(this.publicKey);
     const wrapKey = Buffer.from(hkdfSync("sha256", shared, Buffer.concat([share, this.recipient]), LABEL, 32));
-    return [{ args: ["X25519", base64nopad.encode(share)], body: sealFileKey(wrapKey, NONCE, fileKey) }];
+    return [{ args: ["X25519", base64NoPad(share)], body: sealFileKey(wrapKey, NONCE, fileKey) }];
   }
 }
 
@@ -45,14 +45,34 @@ export function x25519PublicKey(raw: Uint8Array): KeyObject {
 
 /** A fresh ephemeral key's public share and its X25519 agreement with `peer`; refuses a low-order peer, as age does. */
 export function x25519Agreement(peer: KeyObject): { share: Buffer; shared: Buffer } {
-  const ephemeral = generateKeyPairSync("x25519");
-  const share = ephemeral.publicKey.export({ format: "der", type: "spki" }).subarray(X25519_SPKI_PREFIX.length);
+  const ephemeral = ephemeralKey();
   try {
     // OpenSSL refuses an all-zero result, which only a low-order (malicious or broken) recipient key gives.
-    return { share, shared: diffieHellman({ privateKey: ephemeral.privateKey, publicKey: peer }) };
+    return { share: ephemeral.share, shared: diffieHellman({ privateKey: ephemeral.privateKey, publicKey: peer }) };
   } catch {
     throw new Error("invalid recipient: its X25519 key is a low-order point");
   }
+}
+
+// Raw key import and export (Node >= 24.9) make an ephemeral key in ~40% less time than generateKeyPairSync and
+// a DER export: one is made for every value and recipient sealed.
+const rawKeys = (() => {
+  try {
+    createPrivateKey({ key: Buffer.alloc(32, 1), format: "raw-private", asymmetricKeyType: "x25519" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** A fresh X25519 key and its public share; `raw` picks the construction (both are tested). */
+export function ephemeralKey(raw = rawKeys): { privateKey: KeyObject; share: Buffer } {
+  if (raw) {
+    const privateKey = createPrivateKey({ key: randomBytes(32), format: "raw-private", asymmetricKeyType: "x25519" });
+    return { privateKey, share: createPublicKey(privateKey).export({ format: "raw-public" }) };
+  }
+  const pair = generateKeyPairSync("x25519");
+  return { privateKey: pair.privateKey, share: pair.publicKey.export({ format: "der", type: "spki" }).subarray(X25519_SPKI_PREFIX.length) };
 }
 
 /** ChaCha20-Poly1305 of the 16-byte file key: ciphertext || tag, the 32-byte stanza body. */

@@ -9,8 +9,11 @@ import { join } from "node:path";
 import { Decrypter, Encrypter, generateHybridIdentity, generateX25519Identity, identityToRecipient } from "age-encryption";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { encryptAgeFile } from "../../src/native-encrypt.js";
+import { createPublicKey, diffieHellman } from "node:crypto";
+import { base64nopad } from "@scure/base";
+import { base64NoPad, encryptAgeFile } from "../../src/native-encrypt.js";
 import { nativeRecipients } from "../../src/native-encrypt-recipients.js";
+import { ephemeralKey, x25519PublicKey } from "../../src/native-encrypt-x25519.js";
 import { requireTool } from "./core-fixtures.js";
 
 interface Key {
@@ -143,6 +146,27 @@ describe("native age encryption", () => {
     const zero = bech32.encodeFromBytes("age", new Uint8Array(32));
     const [lowOrder] = nativeRecipients([zero]) ?? [];
     expect(() => encryptAgeFile(new Uint8Array(1), lowOrder === undefined ? [] : [lowOrder])).toThrow("low-order");
+  });
+
+  test.each([true, false])("an ephemeral X25519 key (raw import: %s) is fresh and its share is its public key", (raw) => {
+    const first = ephemeralKey(raw);
+    const second = ephemeralKey(raw);
+    expect(first.share).toHaveLength(32);
+    expect(first.share.equals(second.share)).toBe(false);
+    const spki = createPublicKey(first.privateKey).export({ format: "der", type: "spki" });
+    expect(spki.subarray(spki.length - 32).equals(first.share)).toBe(true);
+    // Both ends agree: the share works as the peer key of the other one.
+    const ab = diffieHellman({ privateKey: first.privateKey, publicKey: x25519PublicKey(second.share) });
+    const ba = diffieHellman({ privateKey: second.privateKey, publicKey: x25519PublicKey(first.share) });
+    expect(ab.equals(ba)).toBe(true);
+  });
+
+  test("base64 without padding matches @scure/base's, for every length", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => {
+        expect(base64NoPad(bytes)).toBe(base64nopad.encode(bytes));
+      }),
+    );
   });
 
   test("tag recipients and unknown types are left to typage", () => {
