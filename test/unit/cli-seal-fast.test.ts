@@ -1,11 +1,13 @@
 // The fast path of `kubectl seal` (src/cli/seal-fast.ts) against oclif's own parser with the command's real flag
 // and argument definitions: on random command lines, whatever the fast path accepts oclif parses to the same files
 // and flags, and whatever oclif refuses the fast path declines (so oclif still gives its message and usage help).
+import { spawn } from "node:child_process";
 import { Parser } from "@oclif/core";
 import fc from "fast-check";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import Seal from "../../commands/seal.js";
 import { parsePlain } from "../../src/cli/seal-fast.js";
+import { BIN, keySet, workdir } from "./cli-fixtures.js";
 
 type Outcome = { files: string[]; flags: Record<string, unknown> } | "refused";
 
@@ -70,5 +72,31 @@ describe("the fast path's parser", () => {
     [["--unknown"]],
   ])("leaves %j to oclif", (argv) => {
     expect(parsePlain(argv)).toBeUndefined();
+  });
+});
+
+describe("the fast path as a process", () => {
+  const dir = workdir();
+  afterAll(() => dir.remove());
+
+  /** Runs kubectl-seal with its stdout closed at once, as `| head` does early: exit status and stderr. */
+  function withClosedStdout(args: string[]): Promise<{ status: number | null; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(BIN, args, { cwd: dir.dir, stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout.destroy();
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once("error", reject);
+      child.once("close", (status) => resolve({ status, stderr }));
+    });
+  }
+
+  // (Through oclif the same run ends with exit 13 and "unsettled top-level await": its flush waits for a stdout
+  // that never drains.)
+  test("a closed stdout (EPIPE) is not an error: exit 0, nothing on stderr", async () => {
+    const { bundle } = await keySet(dir);
+    const data = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`key-${i}`, Buffer.alloc(3000, i).toString("base64")]));
+    dir.write("secret.yaml", JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: "shop" }, data }));
+    expect(await withClosedStdout(["--keys", bundle, "secret.yaml"])).toEqual({ status: 0, stderr: "" });
   });
 });
