@@ -72,7 +72,7 @@ function status(row: Row): string {
 
 export function markdownTable(report: Report): string {
   const lines = [
-    `Machine: ${report.cpu.cores} × ${report.cpu.model} (${report.cpu.mhz} MHz), ${report.memoryGB} GB, ${report.platform}; ` +
+    `Machine: ${report.cpu.cores} × ${report.cpu.model}${report.cpu.mhz > 0 ? ` (${report.cpu.mhz} MHz)` : ""}, ${report.memoryGB} GB, ${report.platform}; ` +
       `Node ${report.node}; ${report.date}.`,
     "",
     `Command: \`${report.command}\``,
