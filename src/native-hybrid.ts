@@ -13,20 +13,17 @@
 // test/unit/core-native-hybrid.test.ts cross-checks it against typage both ways.
 import * as nodeCrypto from "node:crypto";
 import {
-  createCipheriv,
   createDecipheriv,
   createHash,
   createHmac,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   hkdfSync,
   type KeyObject,
 } from "node:crypto";
 import { base64nopad, bech32 } from "@scure/base";
-import { Stanza } from "age-encryption";
-import type { Identity, Recipient } from "age-encryption";
+import type { Identity, Stanza } from "age-encryption";
 import { X25519_PKCS8_PREFIX, X25519_SPKI_PREFIX } from "./native-x25519.js";
 
 /** ML-KEM is in node:crypto from Node 24.7; on older Nodes (package.json allows 22) callers keep typage's identity. */
@@ -37,9 +34,6 @@ const MLKEM_CIPHERTEXT = 1088;
 const SHARE = MLKEM_CIPHERTEXT + 32;
 // PKCS #8 of an ML-KEM-768 private key in its 64-byte seed form (OID 2.16.840.1.101.3.4.4.2, seed [0] IMPLICIT).
 const MLKEM_SEED_PKCS8_PREFIX = Buffer.from("3054020100300b060960864801650304040204428040", "hex");
-// SubjectPublicKeyInfo of an ML-KEM-768 public key (1184 bytes).
-const MLKEM_SPKI_PREFIX = Buffer.from("308204b2300b0609608648016503040402038204a100", "hex");
-const MLKEM_PUBLIC = 1184;
 const XWING_LABEL = Buffer.from("\\.//^\\", "latin1");
 
 // HPKE (RFC 9180) constants for the age mlkem768x25519 suite: KEM 0x647a, KDF 0x0001, AEAD 0x0003.
@@ -76,39 +70,6 @@ function keySchedule(ssM: Buffer, ssX: Buffer, ctX: Buffer, pkX: Buffer): { key:
     key: Buffer.from(hkdfSync("sha256", SECRET_IKM, shared, KEY_INFO, 32)),
     nonce: Buffer.from(hkdfSync("sha256", SECRET_IKM, shared, NONCE_INFO, 12)),
   };
-}
-
-/**
- * An age1pq1... recipient on node:crypto: encapsulates with native ML-KEM-768 and X25519 where typage's
- * HybridRecipient runs both in pure JavaScript (most of the CLI's time when sealing many values).
- */
-export class NativeHybridRecipient implements Recipient {
-  private readonly mlkem: KeyObject;
-  private readonly x25519: KeyObject;
-  private readonly x25519Public: Buffer;
-
-  /** @param recipient an `age1pq1...` string. */
-  constructor(recipient: string) {
-    const { prefix, words } = bech32.decode(recipient.toLowerCase() as `${string}1${string}`, false);
-    const bytes = Buffer.from(bech32.fromWords(words));
-    if (!recipient.startsWith("age1pq1") || prefix !== "age1pq" || bytes.length !== MLKEM_PUBLIC + 32) {
-      throw new Error("invalid post-quantum recipient");
-    }
-    this.mlkem = createPublicKey({ key: Buffer.concat([MLKEM_SPKI_PREFIX, bytes.subarray(0, MLKEM_PUBLIC)]), format: "der", type: "spki" });
-    this.x25519Public = bytes.subarray(MLKEM_PUBLIC);
-    this.x25519 = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, this.x25519Public]), format: "der", type: "spki" });
-  }
-
-  wrapFileKey(fileKey: Uint8Array): Stanza[] {
-    const { sharedKey: ssM, ciphertext: ctM } = nodeCrypto.encapsulate(this.mlkem);
-    const ephemeral = generateKeyPairSync("x25519");
-    const ctX = ephemeral.publicKey.export({ format: "der", type: "spki" }).subarray(X25519_SPKI_PREFIX.length);
-    const ssX = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: this.x25519 });
-    const { key, nonce } = keySchedule(ssM, ssX, ctX, this.x25519Public);
-    const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
-    const body = Buffer.concat([cipher.update(fileKey), cipher.final(), cipher.getAuthTag()]);
-    return [new Stanza([STANZA_TYPE, base64nopad.encode(Buffer.concat([ctM, ctX]))], body)];
-  }
 }
 
 export class NativeHybridIdentity implements Identity {

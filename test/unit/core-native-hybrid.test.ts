@@ -1,10 +1,9 @@
-// The native post-quantum hybrid identity and recipient (src/native-hybrid.ts) against typage's own HybridIdentity
-// and HybridRecipient: same file keys on random files and recipient sets, same outcome on altered stanzas, null for
-// someone else's file; files sealed natively open with typage.
+// The native post-quantum hybrid identity (src/native-hybrid.ts) against typage's own HybridIdentity: same file
+// keys on random files and recipient sets, same outcome on altered stanzas, null for someone else's file.
 import { Decrypter, Encrypter, generateHybridIdentity, generateX25519Identity, identityToRecipient } from "age-encryption";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { NativeHybridIdentity, NativeHybridRecipient } from "../../src/native-hybrid.js";
+import { NativeHybridIdentity } from "../../src/native-hybrid.js";
 
 function headerOf(file: Uint8Array): Uint8Array {
   const text = Buffer.from(file);
@@ -107,36 +106,3 @@ describe("NativeHybridIdentity", () => {
   });
 });
 
-describe("NativeHybridRecipient", () => {
-  test("seals files that typage's HybridIdentity opens, alone or next to typage's own recipients", async () => {
-    const { identity, recipient } = await shared;
-    const other = await identityToRecipient(await generateHybridIdentity());
-    await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), fc.boolean(), async (plaintext, withOther) => {
-        const encrypter = new Encrypter();
-        if (withOther) encrypter.addRecipient(other);
-        encrypter.addRecipient(new NativeHybridRecipient(recipient));
-        const file = await encrypter.encrypt(plaintext);
-        const { ours, theirs } = decrypters(identity);
-        expect(await theirs.decrypt(file)).toEqual(plaintext);
-        expect(await ours.decrypt(file)).toEqual(plaintext);
-      }),
-      { numRuns: 25 },
-    );
-  });
-
-  test("a file sealed to one recipient does not open with another identity", async () => {
-    const { recipient } = await shared;
-    const encrypter = new Encrypter();
-    encrypter.addRecipient(new NativeHybridRecipient(recipient));
-    const file = await encrypter.encrypt("x");
-    const stranger = new Decrypter();
-    stranger.addIdentity(await generateHybridIdentity());
-    await expect(stranger.decrypt(file)).rejects.toThrow("no identity matched");
-  });
-
-  test("refuses something that is not a post-quantum recipient", async () => {
-    const classic = await identityToRecipient(await generateX25519Identity());
-    expect(() => new NativeHybridRecipient(classic)).toThrow("invalid post-quantum recipient");
-  });
-});
