@@ -13,7 +13,6 @@
 // test/unit/core-native-hybrid.test.ts cross-checks it against typage both ways.
 import * as nodeCrypto from "node:crypto";
 import {
-  createDecipheriv,
   createHash,
   createHmac,
   createPrivateKey,
@@ -22,9 +21,9 @@ import {
   hkdfSync,
   type KeyObject,
 } from "node:crypto";
-import { base64nopad, bech32 } from "@scure/base";
+import { bech32 } from "@scure/base";
 import type { Identity, Stanza } from "age-encryption";
-import { X25519_PKCS8_PREFIX, X25519_SPKI_PREFIX } from "./native-x25519.js";
+import { X25519_PKCS8_PREFIX, X25519_SPKI_PREFIX, decodeShare, openStanzaBody } from "./native-x25519.js";
 
 /** ML-KEM is in node:crypto from Node 24.7; on older Nodes (package.json allows 22) callers keep typage's identity. */
 export const nativeHybridAvailable = typeof (nodeCrypto as { decapsulate?: unknown }).decapsulate === "function";
@@ -63,7 +62,7 @@ const NONCE_INFO = labeledInfo("base_nonce", KS_CONTEXT, 12);
 const SECRET_IKM = labeledIkm("secret", EMPTY);
 
 /** The X-Wing combiner, then the HPKE key schedule: the key and nonce that wrap the file key. */
-function keySchedule(ssM: Buffer, ssX: Buffer, ctX: Buffer, pkX: Buffer): { key: Buffer; nonce: Buffer } {
+export function keySchedule(ssM: Buffer, ssX: Buffer, ctX: Buffer, pkX: Buffer): { key: Buffer; nonce: Buffer } {
   const shared = createHash("sha3-256").update(ssM).update(ssX).update(ctX).update(pkX).update(XWING_LABEL).digest();
   // hkdfSync = Expand(Extract(salt, ikm), info): exactly LabeledExpand(LabeledExtract(ss, "secret", psk = ""), ...).
   return {
@@ -95,7 +94,7 @@ export class NativeHybridIdentity implements Identity {
     for (const stanza of stanzas) {
       if (stanza.args[0] !== STANZA_TYPE) continue;
       if (stanza.args.length !== 2) throw new Error("invalid mlkem768x25519 stanza");
-      const share = decodeShare(stanza.args[1] ?? "");
+      const share = decodeShare(stanza.args[1] ?? "", SHARE, STANZA_TYPE);
       if (stanza.body.length !== 32) throw new Error("invalid mlkem768x25519 stanza");
       const fileKey = this.unwrap(share, stanza.body);
       if (fileKey !== null) return fileKey;
@@ -117,25 +116,6 @@ export class NativeHybridIdentity implements Identity {
       throw new Error("invalid mlkem768x25519 stanza: low-order X25519 share");
     }
     const { key, nonce } = keySchedule(ssM, ssX, ctX, this.x25519Public);
-    const decipher = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
-    decipher.setAuthTag(body.subarray(16, 32));
-    const fileKey = decipher.update(body.subarray(0, 16));
-    try {
-      decipher.final();
-    } catch {
-      return null; // sealed to another recipient: not ours, not an error
-    }
-    return new Uint8Array(fileKey);
+    return openStanzaBody(key, nonce, body);
   }
-}
-
-function decodeShare(arg: string): Buffer {
-  let share: Uint8Array;
-  try {
-    share = base64nopad.decode(arg);
-  } catch {
-    throw new Error("invalid mlkem768x25519 stanza");
-  }
-  if (share.length !== SHARE) throw new Error("invalid mlkem768x25519 stanza");
-  return Buffer.from(share);
 }

@@ -35,7 +35,7 @@ export class NativeX25519Identity implements Identity {
     for (const stanza of stanzas) {
       if (stanza.args[0] !== "X25519") continue;
       if (stanza.args.length !== 2 || stanza.body.length !== 32) throw new Error("invalid X25519 stanza");
-      const share = decodeShare(stanza.args[1] ?? "");
+      const share = decodeShare(stanza.args[1] ?? "", 32, "X25519");
       const fileKey = this.unwrap(share, stanza.body);
       if (fileKey !== null) return fileKey;
     }
@@ -53,25 +53,31 @@ export class NativeX25519Identity implements Identity {
     }
     if (shared.every((b) => b === 0)) throw new Error("invalid X25519 stanza: low-order share");
     const wrapKey = Buffer.from(hkdfSync("sha256", shared, Buffer.concat([share, this.recipient]), LABEL, 32));
-    const decipher = createDecipheriv("chacha20-poly1305", wrapKey, NONCE, { authTagLength: 16 });
-    decipher.setAuthTag(body.subarray(16, 32));
-    const fileKey = decipher.update(body.subarray(0, 16));
-    try {
-      decipher.final();
-    } catch {
-      return null; // sealed to another recipient: not ours, not an error
-    }
-    return new Uint8Array(fileKey);
+    return openStanzaBody(wrapKey, NONCE, body);
   }
 }
 
-function decodeShare(arg: string): Buffer {
+/** The 16-byte file key in a stanza body (ChaCha20-Poly1305, tag last), or null when the tag does not match. */
+export function openStanzaBody(key: Buffer, nonce: Buffer, body: Uint8Array): Uint8Array | null {
+  const decipher = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
+  decipher.setAuthTag(body.subarray(16, 32));
+  const fileKey = decipher.update(body.subarray(0, 16));
+  try {
+    decipher.final();
+  } catch {
+    return null; // sealed to another recipient: not ours, not an error
+  }
+  return new Uint8Array(fileKey);
+}
+
+/** The base64 share of a stanza, `length` bytes long, or an "invalid <type> stanza" error. */
+export function decodeShare(arg: string, length: number, type: string): Buffer {
   let share: Uint8Array;
   try {
     share = base64nopad.decode(arg);
   } catch {
-    throw new Error("invalid X25519 stanza");
+    throw new Error(`invalid ${type} stanza`);
   }
-  if (share.length !== 32) throw new Error("invalid X25519 stanza");
+  if (share.length !== length) throw new Error(`invalid ${type} stanza`);
   return Buffer.from(share);
 }
