@@ -1,11 +1,15 @@
 // Audit trail: every notable step becomes an events.k8s.io/v1 Event on the object concerned and one JSON
 // audit line on stdout. Repeats of the same event bump the Event's series instead of creating new Events.
+// The audit line is the record and is written at once; the Event goes through a bounded background queue
+// (event-sink.ts), so recording never waits for the API server. Shutdown flushes the queue with a deadline.
 // Only names, ids and reasons are recorded here: callers must never pass a secret value.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { EventsV1Api, PatchStrategy, V1MicroTime, setHeaderOptions } from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { EventSink } from "./event-sink.js";
 import type { Logger } from "./log.js";
+import type { Metrics } from "./metrics.js";
 
 export type AuditReason =
   | "Unsealed"
@@ -52,6 +56,11 @@ const ACTIONS: Record<AuditReason, string> = {
 // Events recorded recently, so that a repeat becomes a series bump. Bounded: the oldest entries are dropped.
 const MAX_REMEMBERED = 1000;
 const NOTE_LIMIT = 1024;
+// Events waiting to be written at most: a cold start of thousands of SealedSecrets queues one each, faster than
+// they can be written while the Secrets are being created. ~1 kB each.
+export const EVENT_QUEUE_CAPACITY = 10_000;
+// Events written at once: few, so that Events do not crowd out the writes reconcile workers wait for.
+export const EVENT_WRITERS = 2;
 
 interface Recorded {
   name: string;
@@ -68,6 +77,10 @@ export interface AuditOptions {
   instance?: string;
   /** Where audit lines go; default stdout. */
   write?: (line: string) => void;
+  /** Counts Events dropped because the queue was full. */
+  metrics?: Pick<Metrics, "eventsDropped">;
+  /** Default EVENT_QUEUE_CAPACITY. */
+  eventQueueCapacity?: number;
 }
 
 export class Audit {
@@ -77,6 +90,8 @@ export class Audit {
   private readonly instance: string;
   private readonly write: (line: string) => void;
   private readonly recorded = new Map<string, Recorded>();
+  private readonly sink: EventSink<AuditEvent>;
+  private dropping = false;
 
   constructor(opts: AuditOptions) {
     this.events = opts.kc.makeApiClient(EventsV1Api);
@@ -84,10 +99,29 @@ export class Audit {
     this.instance = (opts.instance ?? process.env.POD_NAME ?? hostname()).slice(0, 128);
     this.who = `${opts.controllerName}/${this.instance}`;
     this.write = opts.write ?? ((line) => process.stdout.write(line + "\n"));
+    this.sink = new EventSink<AuditEvent>({
+      write: (e) => this.writeEvent(e),
+      keyOf: (e) => seriesKey(e),
+      capacity: opts.eventQueueCapacity ?? EVENT_QUEUE_CAPACITY,
+      writers: EVENT_WRITERS,
+      onDrop: (e) => {
+        opts.metrics?.eventsDropped.inc();
+        // Once per run of drops: a full queue would otherwise log a line for every object.
+        this.log[this.dropping ? "debug" : "warn"]("event queue full, Event dropped (the audit line was written)", {
+          reason: e.reason,
+          object: `${e.regarding.namespace}/${e.regarding.name}`,
+        });
+        this.dropping = true;
+      },
+      onError: (e, err) => this.warnNotRecorded(e, err),
+    });
   }
 
-  /** Writes the audit line and the Event. Never throws: a failure to record is logged. */
-  async record(e: AuditEvent): Promise<void> {
+  /**
+   * Writes the audit line now and queues the Event for the background writers. Never throws and never waits: a
+   * failure to write the Event is logged, a full queue drops it (counted in seal_events_dropped_total).
+   */
+  record(e: AuditEvent): void {
     const note = e.note.length > NOTE_LIMIT ? e.note.slice(0, NOTE_LIMIT - 3) + "..." : e.note;
     const { apiVersion, kind, name, namespace, uid } = e.regarding;
     try {
@@ -105,19 +139,40 @@ export class Audit {
           ...(e.objects === undefined ? {} : { objects: e.objects }),
         }),
       );
-      await this.writeEvent({ ...e, note });
     } catch (err) {
-      this.log.warn("could not record audit event", {
-        reason: e.reason,
-        object: `${namespace}/${name}`,
-        error: describeApiError(err),
-      });
+      this.warnNotRecorded(e, err);
+      return;
     }
+    if (this.sink.push({ ...e, note })) this.dropping = false;
+  }
+
+  /** Resolves true once every queued Event is written (or failed), false if `timeoutMs` passes first. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    const pending = this.sink.size;
+    const flushed = await this.sink.flush(timeoutMs);
+    if (!flushed) this.log.warn("Events not written before the deadline", { pending: this.sink.size, queuedAtFlush: pending, timeoutMs });
+    return flushed;
+  }
+
+  private warnNotRecorded(e: AuditEvent, err: unknown): void {
+    this.log.warn("could not record audit event", {
+      reason: e.reason,
+      object: `${e.regarding.namespace}/${e.regarding.name}`,
+      error: describeApiError(err),
+    });
   }
 
   private async writeEvent(e: AuditEvent): Promise<void> {
+    try {
+      await this.createOrBumpEvent(e);
+    } catch (err) {
+      this.warnNotRecorded(e, err);
+    }
+  }
+
+  private async createOrBumpEvent(e: AuditEvent): Promise<void> {
     const namespace = e.regarding.namespace || "default";
-    const dedupKey = [e.regarding.uid ?? `${namespace}/${e.regarding.name}`, e.reason, e.note].join("\u0000");
+    const dedupKey = seriesKey(e);
     const previous = this.recorded.get(dedupKey);
     const now = new V1MicroTime();
     if (previous) {
@@ -164,6 +219,12 @@ export class Audit {
       if (oldest !== undefined) this.recorded.delete(oldest);
     }
   }
+}
+
+/** Events with the same key are one series: repeats bump the first one's count. */
+function seriesKey(e: AuditEvent): string {
+  const namespace = e.regarding.namespace || "default";
+  return [e.regarding.uid ?? `${namespace}/${e.regarding.name}`, e.reason, e.note].join("\u0000");
 }
 
 /** HTTP status of a client-node ApiException (or a watch error), if any. */

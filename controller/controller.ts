@@ -15,6 +15,9 @@ import { SealRequestHandler } from "./requests.js";
 
 // Every SealedSecret is looked at again this often, as a safety net for anything a watch could not tell us.
 const RESYNC_MS = 10 * 60_000;
+// How long stopping waits for queued Events to be written: well inside a pod's 30 s termination grace period,
+// and short enough that a leader that lost its lease campaigns again soon.
+const EVENT_FLUSH_MS = 5_000;
 
 export interface TermOptions {
   kc: KubeConfig;
@@ -108,12 +111,13 @@ export class LeaderTerm {
     this.workers = this.queue.run(this.o.workers, (key) => reconciler.sync(key), this.o.log.with({ component: "queue" }));
   }
 
-  /** Stops taking work; resolves once the workers are idle and the watches closed. */
+  /** Stops taking work; resolves once the workers are idle, the watches closed and the queued Events written. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.resync);
     this.queue.shutDown();
     this.keys.stop();
     await Promise.allSettled([this.sealedSecrets.stop(), this.secrets.stop(), this.requests.stop(), this.workers]);
+    await this.o.audit.flush(EVENT_FLUSH_MS); // never throws; says in the log what was left unwritten
   }
 }

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const identity = process.env.POD_NAME ?? `${hostname()}_${process.pid}`;
   const kc = loadKubeConfig(flags);
   const metrics = createMetrics();
-  const audit = new Audit({ kc, log, controllerName: CONTROLLER_NAME, instance: identity });
+  const audit = new Audit({ kc, log, controllerName: CONTROLLER_NAME, instance: identity, metrics });
   const newTerm = (): LeaderTerm =>
     new LeaderTerm({
       kc,

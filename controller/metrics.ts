@@ -24,6 +24,8 @@ export interface Metrics {
   readonly lastRotation: Gauge;
   /** Keys waiting in the reconcile queue. */
   readonly queueDepth: Gauge;
+  /** Events not written because the background event queue was full (their audit lines were written). */
+  readonly eventsDropped: Counter;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -51,5 +53,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       registers,
     }),
     queueDepth: new Gauge({ name: "seal_reconcile_queue_depth", help: "Keys waiting in the reconcile queue.", registers }),
+    eventsDropped: new Counter({
+      name: "seal_events_dropped_total",
+      help: "Kubernetes Events dropped because the event queue was full; their audit lines were written.",
+      registers,
+    }),
   };
 }

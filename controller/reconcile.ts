@@ -84,9 +84,10 @@ export class Reconciler {
     const changed = await this.writeSecret(existing, desired);
     this.o.metrics.unsealTotal.inc({ outcome: "success" });
     const keyIds = [...new Set(opened.keyIds)];
-    // The Event first: if the status write fails, the retry finds the Secret unchanged and would not record it.
+    // Recorded before the status write: if that fails, the retry finds the Secret unchanged and would not record
+    // it. The Event itself is written in the background (audit.ts): sync does not wait for it.
     if (changed) {
-      await this.o.audit.record({
+      this.o.audit.record({
         ...eventBase(sealed),
         reason: "Unsealed",
         type: "Normal",
@@ -150,7 +151,7 @@ export class Reconciler {
     // Said once per new failure; a resync of the same failure is only debug noise.
     this.o.log[isNew ? "info" : "debug"]("not unsealed", { key: keyOf(sealed.metadata.namespace ?? "", sealed.metadata.name ?? ""), reason, message });
     if (isNew) {
-      await this.o.audit.record({
+      this.o.audit.record({
         ...eventBase(sealed),
         reason,
         type: "Warning",

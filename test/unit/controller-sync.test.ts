@@ -1,6 +1,6 @@
 // Reconciler.sync against a fake API server: the three outcomes. A resourceVersion conflict or API error is
 // thrown (the queue retries it) without touching status; a resync of an up-to-date object writes nothing; an
-// object deleted meanwhile is done.
+// object deleted meanwhile is done. The Unsealed Event is not awaited by sync: it is written in the background.
 import type { V1Secret } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { Audit } from "../../controller/audit.js";
@@ -32,16 +32,17 @@ async function setup(respond: (method: string, path: string) => number) {
   const secrets = new Map<string, V1Secret>();
   const lines: string[] = [];
   const log = createLogger("debug", (l) => lines.push(l));
+  const audit = new Audit({ kc: fake.kc, log, controllerName: "test", write: (l) => lines.push(l) });
   const reconciler = new Reconciler({
     kc: fake.kc,
     log,
-    audit: new Audit({ kc: fake.kc, log, controllerName: "test", write: (l) => lines.push(l) }),
+    audit,
     metrics: createMetrics({ defaultMetrics: false }),
     sealedSecrets: { get: (name, ns) => (`${ns}/${name}` === "app/db" ? sealed : undefined) },
     secrets: { get: (name, ns) => secrets.get(`${ns}/${name}`) },
     keys: () => [key],
   });
-  return { calls, sealed, secrets, lines, reconciler, key };
+  return { calls, sealed, secrets, lines, reconciler, key, audit };
 }
 
 describe("Reconciler.sync", () => {
@@ -71,14 +72,18 @@ describe("Reconciler.sync", () => {
     expect(calls).toEqual([]);
   });
 
-  it("creates a missing Secret, records Unsealed, then writes status", async () => {
-    const { calls, reconciler } = await setup(() => 201);
+  it("creates a missing Secret, then writes status; the Unsealed Event follows in the background", async () => {
+    const { calls, reconciler, audit, lines } = await setup(() => 201);
     await expect(reconciler.sync("app/db")).resolves.toBe("done");
-    expect(calls).toEqual([
+    const event = "POST /apis/events.k8s.io/v1/namespaces/app/events";
+    expect(calls.filter((c) => c !== event)).toEqual([
       "POST /api/v1/namespaces/app/secrets",
-      "POST /apis/events.k8s.io/v1/namespaces/app/events",
       "PATCH /apis/seal.dev/v1alpha1/namespaces/app/sealedsecrets/db/status",
     ]);
+    expect(lines.map((l) => JSON.parse(l) as { what?: string }).filter((l) => l.what === "Unsealed")).toHaveLength(1);
+    await expect(audit.flush(10_000)).resolves.toBe(true);
+    expect(calls.filter((c) => c === event)).toHaveLength(1);
+    expect(lines.join("\n")).not.toContain(VALUE);
   });
 
   it("is done with an object that no longer exists", async () => {
