@@ -18,6 +18,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# Memory under the Deployment's 256Mi limit (manifests/deployment.yaml sets the same): a V8 heap limit instead of
+# one sized for the node, and two malloc arenas instead of one per thread.
+ENV MALLOC_ARENA_MAX=2 NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=2"
 # uid 1000 = `node` in the base image; manifests/deployment.yaml runs with runAsUser 1000 and a read-only root.
 USER 1000:1000
 EXPOSE 8080

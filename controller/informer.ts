@@ -3,11 +3,14 @@
 // but on any other error (connection refused while the API server restarts, 5xx, a failed list) it stops for good
 // and only calls its error callbacks. Here every such stop is followed by a restart after a backoff; the restart
 // resumes from the last resourceVersion seen, so no update is missed, and relists if that version has expired.
-import { CoreV1Api, CustomObjectsApi, makeInformer } from "@kubernetes/client-node";
-import type { Informer, KubeConfig, KubernetesListObject, KubernetesObject, ObjectCache, V1Secret } from "@kubernetes/client-node";
+// Objects are slimmed on their way into the cache (cached-objects.ts): listed items and watch events alike.
+import { CoreV1Api, CustomObjectsApi, ListWatch, Watch } from "@kubernetes/client-node";
+import type { KubeConfig, KubernetesListObject, KubernetesObject, ObjectCache, V1Secret } from "@kubernetes/client-node";
 import { API_VERSION } from "../src/types.js";
 import type { SealedSecret } from "../src/types.js";
 import { describeApiError } from "./audit.js";
+import { cachedSecret, withoutManagedFields } from "./cached-objects.js";
+import type { CachedSecret } from "./cached-objects.js";
 import type { Logger } from "./log.js";
 
 export type ChangeHandler<T> = (obj: T, verb: "add" | "update" | "delete") => void;
@@ -15,9 +18,24 @@ export type ChangeHandler<T> = (obj: T, verb: "add" | "update" | "delete") => vo
 const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 15_000;
 
+/** A watch whose objects pass through `slim` before the cache or any handler sees them. */
+class SlimmingWatch<Raw, T> extends Watch {
+  constructor(
+    kc: KubeConfig,
+    private readonly slim: (raw: Raw) => T,
+  ) {
+    super(kc);
+  }
+
+  override watch(...[path, params, callback, done]: Parameters<Watch["watch"]>): ReturnType<Watch["watch"]> {
+    // ERROR events carry a Status, not an object of the watched kind: passed on as they are.
+    return super.watch(path, params, (phase, obj: Raw, watchObj) => callback(phase, phase === "ERROR" ? obj : this.slim(obj), watchObj), done);
+  }
+}
+
 /** One informer on one API path that restarts itself with exponential backoff after errors. */
-class RestartingInformer<T extends KubernetesObject> {
-  private readonly informer: Informer<T> & ObjectCache<T>;
+class RestartingInformer<T extends KubernetesObject, Raw extends KubernetesObject> {
+  private readonly informer: ListWatch<T>;
   private listed = false;
   private stopped = true;
   private failures = 0;
@@ -26,17 +44,19 @@ class RestartingInformer<T extends KubernetesObject> {
   constructor(
     kc: KubeConfig,
     private readonly path: string,
-    list: () => Promise<KubernetesListObject<T>>,
+    list: () => Promise<KubernetesListObject<Raw>>,
+    slim: (raw: Raw) => T,
     onChange: ChangeHandler<T>,
     private readonly log: Logger,
   ) {
-    this.informer = makeInformer<T>(kc, path, async () => {
+    const listSlim = async (): Promise<KubernetesListObject<T>> => {
       const result = await list();
       this.listed = true;
       this.failures = 0;
       this.log.debug("listed", { path, items: result.items.length });
-      return result;
-    });
+      return { ...result, items: result.items.map(slim) };
+    };
+    this.informer = new ListWatch<T>(path, new SlimmingWatch(kc, slim), listSlim, false);
     for (const verb of ["add", "update", "delete"] as const) {
       this.informer.on(verb, (obj) => {
         this.failures = 0;
@@ -81,16 +101,16 @@ class RestartingInformer<T extends KubernetesObject> {
 
 /** Informers for one resource in each watched namespace (or one for all namespaces), read as one cache. */
 export class ResourceCache<T extends KubernetesObject> {
-  private readonly byNamespace = new Map<string, RestartingInformer<T>>();
+  private readonly byNamespace = new Map<string, RestartingInformer<T, KubernetesObject>>();
 
   constructor(
-    private readonly all: RestartingInformer<T> | undefined,
-    namespaced: [string, RestartingInformer<T>][],
+    private readonly all: RestartingInformer<T, KubernetesObject> | undefined,
+    namespaced: [string, RestartingInformer<T, KubernetesObject>][],
   ) {
     for (const [ns, informer] of namespaced) this.byNamespace.set(ns, informer);
   }
 
-  private informers(): RestartingInformer<T>[] {
+  private informers(): RestartingInformer<T, KubernetesObject>[] {
     return this.all ? [this.all] : [...this.byNamespace.values()];
   }
 
@@ -116,22 +136,26 @@ export class ResourceCache<T extends KubernetesObject> {
   }
 }
 
-export interface ResourceSpec<T extends KubernetesObject> {
+export interface ResourceSpec<T extends KubernetesObject, Raw extends KubernetesObject = T> {
   /** API path of the collection; `ns` undefined means all namespaces. */
   path(ns: string | undefined): string;
-  list(ns: string | undefined): Promise<KubernetesListObject<T>>;
+  list(ns: string | undefined): Promise<KubernetesListObject<Raw>>;
+  /** What the cache keeps of an object as the API server sent it; default: all but metadata.managedFields. */
+  slim?: (raw: Raw) => T;
 }
 
 /** A restarting cache of one resource in `namespaces` (all when empty). */
-export function buildCache<T extends KubernetesObject>(
+export function buildCache<T extends KubernetesObject, Raw extends KubernetesObject = T>(
   kc: KubeConfig,
-  spec: ResourceSpec<T>,
+  spec: ResourceSpec<T, Raw>,
   namespaces: string[],
   onChange: ChangeHandler<T>,
   log: Logger,
 ): ResourceCache<T> {
-  const make = (ns: string | undefined): RestartingInformer<T> =>
-    new RestartingInformer<T>(kc, spec.path(ns), () => spec.list(ns), onChange, log);
+  // Without a slim function Raw is T (the default type argument), so dropping managedFields keeps the type.
+  const slim = spec.slim ?? ((raw: Raw) => withoutManagedFields(raw) as unknown as T);
+  const make = (ns: string | undefined): RestartingInformer<T, KubernetesObject> =>
+    new RestartingInformer<T, Raw>(kc, spec.path(ns), () => spec.list(ns), slim, onChange, log) as RestartingInformer<T, KubernetesObject>;
   if (namespaces.length === 0) return new ResourceCache<T>(make(undefined), []);
   return new ResourceCache<T>(undefined, [...new Set(namespaces)].map((ns) => [ns, make(ns)]));
 }
@@ -163,18 +187,20 @@ export function sealedSecretCache(
   );
 }
 
+/** Secrets without their values (cached-objects.ts): reconcile compares digests of data. */
 export function secretCache(
   kc: KubeConfig,
   namespaces: string[],
-  onChange: ChangeHandler<V1Secret>,
+  onChange: ChangeHandler<CachedSecret>,
   log: Logger,
-): ResourceCache<V1Secret> {
+): ResourceCache<CachedSecret> {
   const api = kc.makeApiClient(CoreV1Api);
-  return buildCache<V1Secret>(
+  return buildCache<CachedSecret, V1Secret>(
     kc,
     {
       path: (ns) => `/api/v1${ns ? `/namespaces/${ns}` : ""}/secrets`,
       list: (ns) => (ns ? api.listNamespacedSecret({ namespace: ns }) : api.listSecretForAllNamespaces()),
+      slim: cachedSecret,
     },
     namespaces,
     onChange,

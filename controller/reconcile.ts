@@ -3,11 +3,13 @@
 // sample-controller: "done"; "permanent" (bad input or a conflict: recorded in the status and an Event, not
 // retried until something changes); or a thrown error (API trouble, resourceVersion conflict: retried with backoff).
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import type { KubeConfig, V1Secret } from "@kubernetes/client-node";
+import type { KubeConfig, V1ObjectMeta, V1Secret } from "@kubernetes/client-node";
 import { API_VERSION, UnsealError, unseal } from "../src/index.js";
 import type { Condition, PlainSecret, PrivateKey, SealedSecret, SealedSecretStatus } from "../src/index.js";
 import { describeApiError, statusOf } from "./audit.js";
 import type { Audit, AuditEvent } from "./audit.js";
+import { dataDigest } from "./cached-objects.js";
+import type { CachedSecret } from "./cached-objects.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import type { Outcome } from "./queue.js";
@@ -29,7 +31,8 @@ export interface ReconcilerOptions {
   audit: Audit;
   metrics: Metrics;
   sealedSecrets: { get(name: string, namespace: string): SealedSecret | undefined };
-  secrets: { get(name: string, namespace: string): V1Secret | undefined };
+  /** Secrets as cached: values replaced by a digest (cached-objects.ts). */
+  secrets: { get(name: string, namespace: string): CachedSecret | undefined };
   /** The private keys to try, current first. */
   keys: () => PrivateKey[];
 }
@@ -102,7 +105,7 @@ export class Reconciler {
   }
 
   /** Creates or updates the Secret; returns whether anything was written. Throws on API errors (retried). */
-  private async writeSecret(existing: V1Secret | undefined, desired: V1Secret): Promise<boolean> {
+  private async writeSecret(existing: CachedSecret | undefined, desired: V1Secret): Promise<boolean> {
     const namespace = desired.metadata?.namespace ?? "";
     const name = desired.metadata?.name ?? "";
     const where = `Secret ${namespace}/${name}`;
@@ -245,18 +248,21 @@ export function desiredSecret(sealed: SealedSecret, secret: PlainSecret): V1Secr
 }
 
 /** Whether `secret` is controlled by a SealedSecret of the same name (any uid: a re-created owner adopts it). */
-export function ownedBy(secret: V1Secret, sealed: SealedSecret): boolean {
+export function ownedBy(secret: { metadata?: V1ObjectMeta }, sealed: SealedSecret): boolean {
   return (secret.metadata?.ownerReferences ?? []).some(
     (r) => r.controller === true && r.kind === "SealedSecret" && r.apiVersion.startsWith(`${GROUP}/`) && r.name === sealed.metadata.name,
   );
 }
 
-/** Compares what the controller sets; anything else on the Secret (managedFields, finalizers...) is left alone. */
-export function sameSecret(existing: V1Secret, desired: V1Secret): boolean {
+/**
+ * Compares what the controller sets; anything else on the Secret (finalizers...) is left alone. The cached Secret
+ * has a digest of its data instead of the data: the desired data is digested the same way.
+ */
+export function sameSecret(existing: CachedSecret, desired: V1Secret): boolean {
   const owner = desired.metadata?.ownerReferences?.[0];
   const existingOwner = existing.metadata?.ownerReferences?.find((r) => r.controller === true);
   return (
-    sameMap(existing.data, desired.data) &&
+    existing.dataDigest === dataDigest(desired.data) &&
     sameMap(existing.metadata?.labels, desired.metadata?.labels) &&
     sameMap(existing.metadata?.annotations, desired.metadata?.annotations) &&
     (existing.type ?? "Opaque") === desired.type &&

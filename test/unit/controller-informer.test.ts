@@ -1,8 +1,10 @@
 // The informer wrapper against a scripted fake API server: 410 Gone relists (and reports objects deleted
 // meanwhile), other errors restart the watch from the last resourceVersion (no relist, nothing missed), and a
-// failed first list is retried.
+// failed first list is retried. Listed and watched Secrets are cached without values and managedFields.
 import type { ServerResponse } from "node:http";
 import type { KubeConfig, V1Secret } from "@kubernetes/client-node";
+import { dataDigest } from "../../controller/cached-objects.js";
+import type { CachedSecret } from "../../controller/cached-objects.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { secretCache } from "../../controller/informer.js";
 import type { ResourceCache } from "../../controller/informer.js";
@@ -29,7 +31,7 @@ interface Fake {
 }
 
 let fakes: FakeApi[] = [];
-let caches: ResourceCache<V1Secret>[] = [];
+let caches: ResourceCache<CachedSecret>[] = [];
 afterEach(async () => {
   await Promise.all(caches.map((c) => c.stop()));
   for (const f of fakes) f.close();
@@ -52,7 +54,7 @@ async function scriptedApi(lists: Step[], watches: Step[]): Promise<Fake> {
   return { requests, kc: fake.kc };
 }
 
-function watchSecrets(fake: Fake): { cache: ResourceCache<V1Secret>; seen: string[] } {
+function watchSecrets(fake: Fake): { cache: ResourceCache<CachedSecret>; seen: string[] } {
   const seen: string[] = [];
   const cache = secretCache(fake.kc, ["x"], (s, verb) => seen.push(`${verb} ${s.metadata?.name}`), createLogger("error", () => {}));
   caches.push(cache);
@@ -105,5 +107,28 @@ describe("informer", () => {
     // The watch starts after the list is delivered, so its request may reach the server a moment later.
     await until("watch", () => fake.requests.length >= 3);
     expect(fake.requests.slice(0, 3)).toEqual(["list", "list", "watch rv=7"]);
+  });
+
+  it("caches Secrets from lists and watch events without their values or managedFields", async () => {
+    const VALUE = Buffer.from("informer-canary-value").toString("base64");
+    const full = (name: string, rv: string, value: string): V1Secret => ({
+      ...secret(name, rv),
+      metadata: { ...secret(name, rv).metadata, managedFields: [{ manager: "kubectl", operation: "Update" }] },
+      data: { password: value },
+    });
+    const edited = Buffer.from("edited").toString("base64");
+    const fake = await scriptedApi([list("10", [full("a", "5", VALUE)])], [watch([{ type: "ADDED", object: full("b", "11", VALUE) }, { type: "MODIFIED", object: full("a", "12", edited) }], true)]);
+    const seenObjects: CachedSecret[] = [];
+    const cache = secretCache(fake.kc, ["x"], (s) => seenObjects.push(s), createLogger("error", () => {}));
+    caches.push(cache);
+    await cache.start();
+    await until("watch events", () => seenObjects.length >= 3);
+    expect(cache.get("a", "x")?.dataDigest).toBe(dataDigest({ password: edited }));
+    expect(cache.get("b", "x")?.dataDigest).toBe(dataDigest({ password: VALUE }));
+    for (const s of [...cache.list(), ...seenObjects]) {
+      expect(s).not.toHaveProperty("data");
+      expect(s.metadata).not.toHaveProperty("managedFields");
+      expect(JSON.stringify(s)).not.toContain(VALUE);
+    }
   });
 });

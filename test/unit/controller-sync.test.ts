@@ -4,6 +4,7 @@
 import type { V1Secret } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { Audit } from "../../controller/audit.js";
+import { cachedSecret } from "../../controller/cached-objects.js";
 import { createLogger } from "../../controller/log.js";
 import { createMetrics } from "../../controller/metrics.js";
 import { Reconciler, desiredSecret } from "../../controller/reconcile.js";
@@ -39,7 +40,13 @@ async function setup(respond: (method: string, path: string) => number) {
     audit,
     metrics: createMetrics({ defaultMetrics: false }),
     sealedSecrets: { get: (name, ns) => (`${ns}/${name}` === "app/db" ? sealed : undefined) },
-    secrets: { get: (name, ns) => secrets.get(`${ns}/${name}`) },
+    secrets: {
+      // As the informer caches them: values replaced by a digest.
+      get: (name, ns) => {
+        const s = secrets.get(`${ns}/${name}`);
+        return s && cachedSecret(s);
+      },
+    },
     keys: () => [key],
   });
   return { calls, sealed, secrets, lines, reconciler, key, audit };
