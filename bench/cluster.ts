@@ -3,7 +3,7 @@
 // (--kubeconfig/--kubectl, which the smoke test uses); the CRDs applied with kubectl; controllers started with the
 // tests' own helper (test/integration/helpers/controller.ts) and set up with keys.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -94,12 +94,25 @@ export interface ControllerRun {
   name: string;
 }
 
-/** Starts a controller at info level (debug logging would be measured too) for `controllerNamespace`. */
+/** The literal environment of the controller container in manifests/deployment.yaml (NODE_OPTIONS, MALLOC_ARENA_MAX). */
+function deploymentEnv(): Record<string, string> {
+  const doc = parse(readFileSync(join(repoRoot, "manifests/deployment.yaml"), "utf8")) as {
+    spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: unknown }[] }[] } } };
+  };
+  const env = doc.spec?.template?.spec?.containers?.[0]?.env ?? [];
+  return Object.fromEntries(env.filter((e) => typeof e.value === "string").map((e) => [e.name, e.value as string]));
+}
+
+/**
+ * Starts a controller at info level (debug logging would be measured too) for `controllerNamespace`, with the
+ * environment the Deployment gives it (heap limit, malloc arenas): the controller as shipped.
+ */
 export function controller(cluster: BenchCluster, controllerNamespace: string, o: ControllerRun): Promise<ControllerProcess> {
   const args = ["--log-level", "info"]; // the helper asks for debug; the last flag wins
   if (o.workers !== undefined) args.push("--workers", String(o.workers));
-  const nodeOptions = [o.nodeOptions ?? "", o.profileDir === undefined ? "" : `--cpu-prof --cpu-prof-dir=${o.profileDir}`].join(" ").trim();
-  const env: Record<string, string> = nodeOptions === "" ? {} : { NODE_OPTIONS: nodeOptions };
+  const shipped = deploymentEnv();
+  const nodeOptions = [o.nodeOptions ?? shipped["NODE_OPTIONS"] ?? "", o.profileDir === undefined ? "" : `--cpu-prof --cpu-prof-dir=${o.profileDir}`].join(" ").trim();
+  const env: Record<string, string> = { ...shipped, ...(nodeOptions === "" ? {} : { NODE_OPTIONS: nodeOptions }) };
   return startController({ kubeconfig: cluster.kubeconfig, namespace: controllerNamespace, watchNamespaces: o.watchNamespaces, args, env, name: o.name });
 }
 

@@ -27,7 +27,7 @@ const USAGE = `Usage: npm run bench -- [flags]
   --repo-files N         reencrypt: sealed files in the repository (default 500)
   --kubeconfig PATH      use this cluster (admin) instead of starting a local control plane; needs --kubectl
   --kubectl PATH         kubectl for --kubeconfig
-  --controller-node-options S  NODE_OPTIONS for the controller (e.g. a heap limit matching the Deployment's memory limit)
+  --controller-node-options S  NODE_OPTIONS for the controller (default: the value in manifests/deployment.yaml)
   --profile DIR          write CPU profiles (node --cpu-prof) of the controller and the CLI to DIR
   --out DIR              results folder (default bench/results; BENCHMARKS.md is updated only for the default)`;
 
