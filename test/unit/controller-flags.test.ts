@@ -15,7 +15,7 @@ describe("parseFlags", () => {
       leaseDurationMs: 15_000,
       metricsAddr: ":8080",
       logLevel: "info",
-      workers: 2,
+      workers: 8,
     });
   });
 
