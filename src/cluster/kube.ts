@@ -1,7 +1,8 @@
 // The CLI's connection to a cluster: the kubeconfig chosen the way kubectl chooses it (--kubeconfig, then
 // $KUBECONFIG, then ~/.kube/config; --context or the current context), and API errors as one line that names
 // the cluster and what to do. Only commands that talk to a cluster load this module.
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { PooledKubeConfig } from "./pooled-kubeconfig.js";
 import type { ClusterOptions } from "../cli/cluster-flags.js";
 import { SealError } from "../errors.js";
 
@@ -15,7 +16,7 @@ export interface ClusterConnection {
 }
 
 export function connect(options: ClusterOptions): ClusterConnection {
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig(); // one connection for all of a command's requests
   const source = options.kubeconfig ?? (process.env.KUBECONFIG ? "$KUBECONFIG" : "~/.kube/config");
   try {
     if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
