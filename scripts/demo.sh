@@ -6,7 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+bash scripts/ensure-deps.sh # a fresh clone: Debian packages and npm ci
 export PATH="$root/node_modules/.bin:$PATH" # the project's pinned Node 24
-[ -x node_modules/.bin/node ] || npm ci
 npm run --silent build
 exec node scripts/demo.ts "$@"
