@@ -3,12 +3,12 @@ import { Args, Flags } from "@oclif/core";
 import { clusterFlags, clusterOptionsOf } from "../src/cli/cluster-flags.js";
 import { SealCommand } from "../src/cli/command.js";
 import { progressLine, renderTable } from "../src/cli/output.js";
-import { readAllSealedFiles, readSealedFiles } from "../src/cluster/file-set.js";
+import { fileSetFlags } from "../src/cli/file-set-flags.js";
+import { selectSealedFiles } from "../src/cluster/file-set.js";
 import { vouchedRecipients } from "../src/cluster/recipients.js";
 import { otherClusters, reencryptFiles, type ReencryptReport } from "../src/cluster/reencrypt.js";
-import { DEFAULT_REQUEST_TIMEOUT_SECONDS } from "../src/cluster/seal-requests.js";
+import { REQUESTER_ROLE } from "../src/cluster/seal-requests.js";
 import { fetchTrustedBundle, pinNote } from "../src/cluster/trusted-bundle.js";
-import { InputError } from "../src/errors.js";
 import { commitFiles } from "../src/git/commit.js";
 import { PINNED_CLUSTERS_FILE, readPinnedClusters } from "../src/git/known-keys.js";
 import { updatePins, withKeyIds } from "../src/git/pin-store.js";
@@ -36,30 +36,25 @@ export default class Reencrypt extends SealCommand {
   };
 
   static override flags = {
-    all: Flags.boolean({ description: "re-seal every sealed file of the Git repository" }),
+    ...fileSetFlags("re-seal"),
     cluster: Flags.string({ description: "the pin name of the cluster (default: its pin for this context, else the context's name)", helpValue: "NAME" }),
     recipient: Flags.string({ description: "an age recipient the values are sealed to and should stay sealed to, e.g. a recovery key (repeatable)", multiple: true, helpValue: "age1..." }),
     commit: Flags.boolean({ description: "commit the rewritten files in one commit" }),
     message: Flags.string({ char: "m", description: "commit message for --commit", dependsOn: ["commit"], helpValue: "MSG" }),
-    output: Flags.string({ char: "o", description: "output format", options: ["table", "json"], default: "table" }),
-    timeout: Flags.integer({ description: "seconds to wait for the controller's answer to each request", default: DEFAULT_REQUEST_TIMEOUT_SECONDS, min: 1 }),
     ...clusterFlags,
   };
 
   public async run(): Promise<void> {
     const { argv, flags } = await this.parse(Reencrypt);
-    const paths = argv as string[];
-    if (paths.length === 0 && !flags.all) throw new InputError("no sealed files given", "pass FILE... or --all");
-    if (paths.length > 0 && flags.all) throw new InputError("--all re-seals every sealed file, so FILE arguments cannot be given with it", "drop one of them");
+    const reading = progressLine("reading sealed files");
+    const files = await selectSealedFiles(argv as string[], flags.all, "re-seals", (n) => reading.update(n));
+    reading.done();
     const recipients = vouchedRecipients(flags.recipient ?? []);
     const trusted = await fetchTrustedBundle({ ...clusterOptionsOf(flags), cluster: flags.cluster, cwd: process.cwd() });
     const pinFile = path.join(trusted.root, PINNED_CLUSTERS_FILE);
     const pinned = pinNote(trusted, path.relative(process.cwd(), pinFile));
     if (pinned !== undefined) this.note(pinned);
 
-    const reading = progressLine("reading sealed files");
-    const files = flags.all ? await readAllSealedFiles(process.cwd(), (n) => reading.update(n)) : readSealedFiles(paths);
-    reading.done();
     if (flags.commit) {
       // Before anything is written: a file outside the repository would be rewritten and then left uncommitted.
       const repo = await findRepository(trusted.root);
@@ -71,7 +66,7 @@ export default class Reencrypt extends SealCommand {
       report = await reencryptFiles(trusted, otherClusters(readPinnedClusters(trusted.root), trusted.name), files, {
         recipients,
         timeoutMs: flags.timeout * 1000,
-        role: "the ClusterRole kubectl-seal-requester",
+        role: REQUESTER_ROLE,
         onProgress: progress.update,
       });
     } finally {

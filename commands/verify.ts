@@ -1,12 +1,12 @@
-import { Args, Flags } from "@oclif/core";
+import { Args } from "@oclif/core";
 import { clusterFlags, clusterOptionsOf } from "../src/cli/cluster-flags.js";
 import { SealCommand } from "../src/cli/command.js";
 import { progressLine, renderTable } from "../src/cli/output.js";
-import { readAllSealedFiles, readSealedFiles } from "../src/cluster/file-set.js";
+import { fileSetFlags } from "../src/cli/file-set-flags.js";
+import { selectSealedFiles } from "../src/cluster/file-set.js";
 import { connect } from "../src/cluster/kube.js";
-import { DEFAULT_REQUEST_TIMEOUT_SECONDS } from "../src/cluster/seal-requests.js";
+import { REQUESTER_ROLE } from "../src/cluster/seal-requests.js";
 import { verifyFiles } from "../src/cluster/verify.js";
-import { InputError } from "../src/errors.js";
 
 export default class Verify extends SealCommand {
   static override summary = "Check that the cluster can unseal sealed files: which key opens each, or why not.";
@@ -30,23 +30,18 @@ export default class Verify extends SealCommand {
   };
 
   static override flags = {
-    all: Flags.boolean({ description: "check every sealed file of the Git repository" }),
-    output: Flags.string({ char: "o", description: "output format", options: ["table", "json"], default: "table" }),
-    timeout: Flags.integer({ description: "seconds to wait for the controller's answer to each request", default: DEFAULT_REQUEST_TIMEOUT_SECONDS, min: 1 }),
+    ...fileSetFlags("check"),
     ...clusterFlags,
   };
 
   public async run(): Promise<void> {
     const { argv, flags } = await this.parse(Verify);
-    const paths = argv as string[];
-    if (paths.length === 0 && !flags.all) throw new InputError("no sealed files given", "pass FILE... or --all");
-    if (paths.length > 0 && flags.all) throw new InputError("--all checks every sealed file, so FILE arguments cannot be given with it", "drop one of them");
+    const files = await selectSealedFiles(argv as string[], flags.all, "checks");
     const conn = connect(clusterOptionsOf(flags));
-    const files = flags.all ? await readAllSealedFiles(process.cwd()) : readSealedFiles(paths);
     const progress = progressLine("verifying (objects)");
     let rows;
     try {
-      rows = await verifyFiles(conn, files, { timeoutMs: flags.timeout * 1000, role: "the ClusterRole kubectl-seal-requester", onProgress: progress.update });
+      rows = await verifyFiles(conn, files, { timeoutMs: flags.timeout * 1000, role: REQUESTER_ROLE, onProgress: progress.update });
     } finally {
       progress.done();
     }

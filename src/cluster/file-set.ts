@@ -38,6 +38,16 @@ export async function readAllSealedFiles(cwd: string, onFile?: (count: number) =
   return out;
 }
 
+/**
+ * The files a `FILE... | --all` command works on (verify, reencrypt): exactly one of the two must be given.
+ * `verb` says what the command does with them, for the message when both are.
+ */
+export async function selectSealedFiles(paths: readonly string[], all: boolean, verb: string, onFile?: (count: number) => void): Promise<SealedFileText[]> {
+  if (paths.length === 0 && !all) throw new InputError("no sealed files given", "pass FILE... or --all");
+  if (paths.length > 0 && all) throw new InputError(`--all ${verb} every sealed file, so FILE arguments cannot be given with it`, "drop one of them");
+  return all ? readAllSealedFiles(process.cwd(), onFile) : readSealedFiles(paths);
+}
+
 /** "namespace/name" of an entry, for tables. */
 export function objectLabel(sealed: SealedSecret, namespace: string): string {
   return `${sealed.metadata?.namespace ?? namespace}/${sealed.metadata?.name ?? "(no name)"}`;

@@ -24,6 +24,8 @@ const POLL_FIRST_MS = 100;
 const POLL_MAX_MS = 2_000;
 /** Default for --timeout: how long to wait for the controller's answer to one request. */
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 60;
+/** The role that allows Verify and Reencrypt requests in a namespace (manifests/rbac.yaml), named in 403 messages. */
+export const REQUESTER_ROLE = "the ClusterRole kubectl-seal-requester";
 
 export interface RequestOptions {
   timeoutMs: number;
