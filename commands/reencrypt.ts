@@ -3,7 +3,7 @@ import { Args, Flags } from "@oclif/core";
 import { clusterFlags, clusterOptionsOf } from "../src/cli/cluster-flags.js";
 import { SealCommand } from "../src/cli/command.js";
 import { progressLine, renderTable } from "../src/cli/output.js";
-import { fileSetFlags } from "../src/cli/file-set-flags.js";
+import { fileSetFlags } from "../src/cli/request-flags.js";
 import { selectSealedFiles } from "../src/cluster/file-set.js";
 import { vouchedRecipients } from "../src/cluster/recipients.js";
 import { otherClusters, reencryptFiles, type ReencryptReport } from "../src/cluster/reencrypt.js";

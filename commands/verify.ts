@@ -2,7 +2,7 @@ import { Args } from "@oclif/core";
 import { clusterFlags, clusterOptionsOf } from "../src/cli/cluster-flags.js";
 import { SealCommand } from "../src/cli/command.js";
 import { progressLine, renderTable } from "../src/cli/output.js";
-import { fileSetFlags } from "../src/cli/file-set-flags.js";
+import { fileSetFlags } from "../src/cli/request-flags.js";
 import { selectSealedFiles } from "../src/cluster/file-set.js";
 import { connect } from "../src/cluster/kube.js";
 import { REQUESTER_ROLE } from "../src/cluster/seal-requests.js";

@@ -1,10 +1,10 @@
 import { Args, Flags } from "@oclif/core";
 import { clusterFlags, clusterOptionsOf } from "../../src/cli/cluster-flags.js";
 import { SealCommand } from "../../src/cli/command.js";
+import { reasonFlag, timeoutFlag } from "../../src/cli/request-flags.js";
 import { readAllSealedFiles } from "../../src/cluster/file-set.js";
 import { askForKeyChange, valuesSealedTo } from "../../src/cluster/key-requests.js";
 import { connect } from "../../src/cluster/kube.js";
-import { DEFAULT_REQUEST_TIMEOUT_SECONDS } from "../../src/cluster/seal-requests.js";
 import { pinNameFor } from "../../src/cluster/trusted-bundle.js";
 import { InputError } from "../../src/errors.js";
 import { readPinnedClusters } from "../../src/git/known-keys.js";
@@ -29,8 +29,8 @@ export default class KeysRetire extends SealCommand {
 
   static override flags = {
     force: Flags.boolean({ description: "retire it even while sealed files or SealedSecrets still use it" }),
-    reason: Flags.string({ description: "why; recorded in the controller's audit Event", helpValue: "TEXT" }),
-    timeout: Flags.integer({ description: "seconds to wait for the controller's answer", default: DEFAULT_REQUEST_TIMEOUT_SECONDS, min: 1 }),
+    reason: reasonFlag,
+    timeout: timeoutFlag,
     ...clusterFlags,
   };
 
@@ -53,8 +53,9 @@ export default class KeysRetire extends SealCommand {
     this.log(`Retired key ${args.keyId} on cluster ${conn.context}.`);
     const root = await findRepository(process.cwd()).then((repo) => repo.dir).catch(() => undefined);
     if (root === undefined) return;
-    const name = pinNameFor(readPinnedClusters(root), conn.context, conn.controllerNamespace);
-    if (readPinnedClusters(root).some((pin) => pin.name === name)) {
+    const pins = readPinnedClusters(root);
+    const name = pinNameFor(pins, conn.context, conn.controllerNamespace);
+    if (pins.some((pin) => pin.name === name)) {
       await updatePins(root, (pins) => withRetired(pins, name, args.keyId));
       this.note(`Recorded it as retired for cluster ${name} in .seal/clusters.yaml; commit the file.`);
     }

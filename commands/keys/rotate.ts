@@ -1,9 +1,8 @@
-import { Flags } from "@oclif/core";
 import { clusterFlags, clusterOptionsOf } from "../../src/cli/cluster-flags.js";
 import { SealCommand } from "../../src/cli/command.js";
+import { reasonFlag, timeoutFlag } from "../../src/cli/request-flags.js";
 import { askForKeyChange } from "../../src/cluster/key-requests.js";
 import { connect } from "../../src/cluster/kube.js";
-import { DEFAULT_REQUEST_TIMEOUT_SECONDS } from "../../src/cluster/seal-requests.js";
 import { fetchTrustedBundle, pinNote } from "../../src/cluster/trusted-bundle.js";
 
 export default class KeysRotate extends SealCommand {
@@ -17,8 +16,8 @@ export default class KeysRotate extends SealCommand {
   static override examples = ["<%= config.bin %> keys rotate --reason 'yearly rotation'", "<%= config.bin %> keys rotate --context prod"];
 
   static override flags = {
-    reason: Flags.string({ description: "why; recorded in the controller's audit Event", helpValue: "TEXT" }),
-    timeout: Flags.integer({ description: "seconds to wait for the controller's answer", default: DEFAULT_REQUEST_TIMEOUT_SECONDS, min: 1 }),
+    reason: reasonFlag,
+    timeout: timeoutFlag,
     ...clusterFlags,
   };
 
