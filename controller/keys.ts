@@ -122,7 +122,7 @@ export class KeyManager {
       await this.store.setState(target.secretName, "retired");
       await this.refresh();
       this.log.info("retired key", { keyId });
-      await this.opts.audit.record({
+      this.opts.audit.record({
         reason: "KeyRetired",
         type: "Normal",
         regarding: this.secretRef(target.secretName, target.uid),
@@ -169,7 +169,7 @@ export class KeyManager {
       this.keys.push(stored);
       created.push(stored);
       this.log.info("generated key", { keyId: key.id, keyType: type, generation, reason });
-      await this.opts.audit.record({
+      this.opts.audit.record({
         reason: "KeyGenerated",
         type: "Normal",
         regarding: this.secretRef(stored.secretName, stored.uid),
@@ -191,7 +191,7 @@ export class KeyManager {
     if (!changed || rotatedIds.length === 0) return;
     const retiredFromSealing = before.filter((k) => !this.current().includes(k)).map((k) => k.key.id);
     this.log.info("rotated keys", { keyIds: rotatedIds, previous: retiredFromSealing, reason });
-    await this.opts.audit.record({
+    this.opts.audit.record({
       reason: "KeyRotated",
       type: "Normal",
       regarding: { apiVersion: "v1", kind: "ConfigMap", name: BUNDLE_CONFIGMAP, namespace: this.opts.namespace, uid },
@@ -217,7 +217,7 @@ export class KeyManager {
     const { signer, created } = await this.store.createSigner(fresh.publicKey, fresh.secretKey, fingerprint);
     if (created) {
       this.log.info("generated signer identity", { fingerprint });
-      await this.opts.audit.record({
+      this.opts.audit.record({
         reason: "KeyGenerated",
         type: "Normal",
         regarding: this.secretRef(signer.secretName, signer.uid),

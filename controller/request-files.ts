@@ -125,7 +125,7 @@ export class FileRequests {
           `${failed.length} object(s) failed`;
     const failures = failed.map((r) => `${r.object} (${r.retry === true ? "retry" : (r.reason ?? "refused")})`);
     const keyIds = new Set(results.flatMap((r) => [...(r.keyIds ?? []), ...Object.values(r.sealedTo ?? {}).flat()]));
-    await this.o.audit.record({
+    this.o.audit.record({
       reason: action === "Verify" ? (failed.length > 0 ? REASON_VERIFY_FAILED : REASON_VERIFIED) : failed.length > 0 ? REASON_REENCRYPT_FAILED : REASON_REENCRYPTED,
       type: failed.length > 0 ? "Warning" : "Normal",
       regarding: requestRef(request),
@@ -139,7 +139,7 @@ export class FileRequests {
 
   /** A request that cannot be worked on at all: Failed, with one audit line and Event saying why. */
   private async refuse(request: SealRequest, action: "Verify" | "Reencrypt", message: string): Promise<Outcome> {
-    await this.o.audit.record({
+    this.o.audit.record({
       reason: action === "Verify" ? REASON_VERIFY_FAILED : REASON_REENCRYPT_FAILED,
       type: "Warning",
       regarding: requestRef(request),
