@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { verifyBundle } from "../bundle.js";
-import { SealError } from "../errors.js";
+import { readBundleFile } from "../cli/bundle-files.js";
 import type { KeyBundle } from "../types.js";
 import { readObjects } from "./documents.js";
 import { GitStoreError } from "./errors.js";
@@ -63,20 +63,13 @@ export interface KnownKeys {
   byId: Map<string, KnownKey[]>;
 }
 
-// Retirement is not part of the signed bundle: it is read from a `retired: true` beside a key, or from a
-// `retired: [key ids]` list on the pinned cluster.
-function addBundle(known: KnownKeys, source: string, raw: Loose, bundle: KeyBundle, retiredIds: string[]): void {
-  const rawKeys = Array.isArray(raw.keys) ? raw.keys.map(record) : [];
-  bundle.keys.forEach((key, index) => {
-    const flagged = rawKeys[index]?.retired;
-    const entry: KnownKey = {
-      id: key.id,
-      source,
-      retired: retiredIds.includes(key.id) || flagged === true || typeof flagged === "string",
-      ...(key.expires === undefined ? {} : { expires: key.expires }),
-    };
+// Retirement is not part of the signed bundle: it comes from the `retired: [key ids]` list of the pinned cluster
+// (written by `kubectl seal keys retire`); --keys files are taken as signed.
+function addBundle(known: KnownKeys, source: string, bundle: KeyBundle, retiredIds: string[]): void {
+  for (const key of bundle.keys) {
+    const entry: KnownKey = { id: key.id, source, retired: retiredIds.includes(key.id), ...(key.expires === undefined ? {} : { expires: key.expires }) };
     known.byId.set(key.id, [...(known.byId.get(key.id) ?? []), entry]);
-  });
+  }
   known.sources.push({ source, keys: bundle.keys.length });
 }
 
@@ -95,16 +88,7 @@ function readBundleDocument(file: string, hint: string): Loose {
 /** Bundles from `bundleFiles` plus every pinned cluster of the repository at `root` that has a bundle. */
 export function loadKnownKeys(bundleFiles: string[], root: string | undefined): KnownKeys {
   const known: KnownKeys = { sources: [], withoutBundle: [], untrusted: [], byId: new Map() };
-  for (const file of bundleFiles) {
-    const raw = readBundleDocument(file, "check the --keys path");
-    let bundle: KeyBundle;
-    try {
-      bundle = verifyBundle(raw);
-    } catch (error) {
-      throw new SealError(`${file}: ${error instanceof Error ? error.message : String(error)}`, "", { cause: error });
-    }
-    addBundle(known, file, raw, bundle, []);
-  }
+  for (const file of bundleFiles) addBundle(known, file, readBundleFile(file), []);
   if (root === undefined) return known;
   for (const pin of readPinnedClusters(root)) {
     if (!pin.bundle) {
@@ -118,7 +102,7 @@ export function loadKnownKeys(bundleFiles: string[], root: string | undefined): 
       known.untrusted.push({ cluster: pin.name, reason: error instanceof Error ? error.message : String(error) });
       continue;
     }
-    addBundle(known, pin.name, pin.bundle, bundle, pin.retired);
+    addBundle(known, pin.name, bundle, pin.retired);
     // Ids from earlier bundles: still this cluster's (they unseal until retired), no longer sealed to.
     const inBundle = new Set(bundle.keys.map((key) => key.id));
     for (const id of pin.keyIds.filter((id) => !inBundle.has(id))) {
