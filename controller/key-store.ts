@@ -1,52 +1,14 @@
-// The controller's keys as Secrets in its own namespace. Everything a human needs to find, back up and
-// restore them is on the object: the label `seal.dev/key: sealing|signer` selects them all
-// (`kubectl get secret -l seal.dev/key -o yaml > backup.yaml`), annotations carry the public facts (id, type,
-// recipient, created, expires, generation, state) so listing needs no decoding, and `data` holds the private half.
-// Key Secrets are immutable: key material is written once; only annotations (state) ever change.
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Secret } from "@kubernetes/client-node";
-import { keyIdOf } from "../src/index.js";
-import type { KeyType, PrivateKey } from "../src/index.js";
+// The controller's keys as Secrets in its own namespace (format: src/key-secret.ts): listing, creating and
+// changing their state through the API.
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
+import type { PrivateKey } from "../src/index.js";
+import { ANNOTATION, KEY_LABEL, KEY_SECRET_LABELS, SIGNER_SECRET, parseKeySecret, parseSignerSecret } from "../src/key-secret.js";
+import type { KeyState, StoredKey, StoredSigner } from "../src/key-secret.js";
 import type { Logger } from "./log.js";
 import { statusOf } from "./audit.js";
 
-export const KEY_LABEL = "seal.dev/key";
-export const KEY_TYPES: readonly KeyType[] = ["mlkem768x25519", "x25519"];
-export const SIGNER_SECRET = "kubectl-seal-signer";
-
-export const ANNOTATION = {
-  id: "seal.dev/key-id",
-  type: "seal.dev/key-type",
-  recipient: "seal.dev/recipient",
-  created: "seal.dev/created",
-  expires: "seal.dev/expires",
-  generation: "seal.dev/generation",
-  state: "seal.dev/state",
-} as const;
-
-/**
- * active: held for unsealing (the newest active key of each type is also the one to seal to);
- * retired: an admin retired it; kept as a Secret (delete it by hand once it is backed up) but no longer used.
- */
-export type KeyState = "active" | "retired";
-
-export interface StoredKey {
-  secretName: string;
-  uid: string;
-  /** Orders keys of one type: the highest active generation is the current sealing key. */
-  generation: number;
-  state: KeyState;
-  key: PrivateKey;
-}
-
-export interface StoredSigner {
-  secretName: string;
-  uid: string;
-  /** Base64 Ed25519 public key. */
-  publicKey: string;
-  secretKey: Uint8Array;
-}
-
-const COMMON_LABELS = { "app.kubernetes.io/name": "kubectl-seal", "app.kubernetes.io/component": "keys" };
+export { KEY_TYPES } from "../src/key-secret.js";
+export type { KeyState, StoredKey, StoredSigner } from "../src/key-secret.js";
 
 export class KeyStore {
   private readonly core: CoreV1Api;
@@ -88,7 +50,7 @@ export class KeyStore {
         metadata: {
           generateName: `kubectl-seal-key-${key.type}-`,
           namespace: this.namespace,
-          labels: { ...COMMON_LABELS, [KEY_LABEL]: "sealing" },
+          labels: { ...KEY_SECRET_LABELS, [KEY_LABEL]: "sealing" },
           annotations: {
             [ANNOTATION.id]: key.id,
             [ANNOTATION.type]: key.type,
@@ -138,7 +100,7 @@ export class KeyStore {
           metadata: {
             name: SIGNER_SECRET,
             namespace: this.namespace,
-            labels: { ...COMMON_LABELS, [KEY_LABEL]: "signer" },
+            labels: { ...KEY_SECRET_LABELS, [KEY_LABEL]: "signer" },
             annotations: {
               [ANNOTATION.id]: fingerprint,
               [ANNOTATION.type]: "ed25519",
@@ -159,49 +121,4 @@ export class KeyStore {
       return { signer: existing, created: false };
     }
   }
-}
-
-/** A StoredKey, or a short description of what is wrong (names only, no key material). */
-export function parseKeySecret(secret: V1Secret): StoredKey | string {
-  const meta = secret.metadata ?? {};
-  const a = meta.annotations ?? {};
-  const type = a[ANNOTATION.type];
-  if (type === undefined || !(KEY_TYPES as readonly string[]).includes(type)) return `unknown key type annotation ${ANNOTATION.type}`;
-  const recipient = a[ANNOTATION.recipient];
-  const id = a[ANNOTATION.id];
-  if (recipient === undefined || id === undefined) return `missing ${ANNOTATION.recipient} or ${ANNOTATION.id} annotation`;
-  if (keyIdOf(recipient) !== id) return `${ANNOTATION.id} does not match ${ANNOTATION.recipient}`;
-  const created = a[ANNOTATION.created];
-  if (created === undefined || Number.isNaN(Date.parse(created))) return `missing or invalid ${ANNOTATION.created} annotation`;
-  const generation = Number(a[ANNOTATION.generation] ?? "0");
-  if (!Number.isSafeInteger(generation) || generation < 0) return `invalid ${ANNOTATION.generation} annotation`;
-  const identity = decoded(secret, "identity");
-  if (identity === undefined || !identity.startsWith("AGE-SECRET-KEY-")) return "data.identity is missing or not an age identity";
-  const expires = a[ANNOTATION.expires];
-  return {
-    secretName: meta.name ?? "",
-    uid: meta.uid ?? "",
-    generation,
-    state: a[ANNOTATION.state] === "retired" ? "retired" : "active",
-    key: { id, type: type as KeyType, recipient, created, ...(expires === undefined ? {} : { expires }), identity },
-  };
-}
-
-export function parseSignerSecret(secret: V1Secret): StoredSigner {
-  const publicKey = decoded(secret, "publicKey");
-  const secretKey = secret.data?.secretKey;
-  if (publicKey === undefined || secretKey === undefined) {
-    throw new Error(`signer Secret ${SIGNER_SECRET} lacks data.publicKey or data.secretKey: restore it from a backup`);
-  }
-  return {
-    secretName: secret.metadata?.name ?? SIGNER_SECRET,
-    uid: secret.metadata?.uid ?? "",
-    publicKey,
-    secretKey: new Uint8Array(Buffer.from(secretKey, "base64")),
-  };
-}
-
-function decoded(secret: V1Secret, field: string): string | undefined {
-  const value = secret.data?.[field];
-  return value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
 }

@@ -15,7 +15,7 @@ import type { KeyManager } from "./keys.js";
 import type { Logger } from "./log.js";
 import { labelOf, namespaceProblem, reencryptObject, verifyObject } from "./request-objects.js";
 import type { ObjectResult, ResealTarget } from "./request-objects.js";
-import type { Outcome } from "./requests.js";
+import type { Outcome } from "./request-outcome.js";
 
 // Event reasons (also the audit line's `what`).
 export const REASON_VERIFIED: AuditReason = "Verified";

@@ -9,7 +9,7 @@ import { API_VERSION } from "../src/index.js";
 import type { SealedSecret } from "../src/index.js";
 import type { SealRequest } from "../src/sealrequest.js";
 import type { KeyManager } from "./keys.js";
-import type { Outcome } from "./requests.js";
+import type { Outcome } from "./request-outcome.js";
 
 const [GROUP, VERSION] = API_VERSION.split("/") as [string, string];
 

@@ -24,6 +24,7 @@ import type { KeyManager } from "./keys.js";
 import type { Logger } from "./log.js";
 import { FileRequests } from "./request-files.js";
 import { KeyRequests } from "./request-keys.js";
+import type { Outcome } from "./request-outcome.js";
 
 const [GROUP, VERSION] = API_VERSION.split("/") as [string, string];
 const MERGE_PATCH = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
@@ -31,9 +32,6 @@ const MERGE_PATCH = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const FILE_REQUESTS_AT_ONCE = 2;
 const STATUS_WRITE_ATTEMPTS = 6;
 const STATUS_RETRY_BASE_MS = 500;
-
-/** What a handler decided; requests.ts adds completionTime and writes it as the status. */
-export type Outcome = Omit<SealRequestStatus, "completionTime"> & { phase: "Complete" | "Failed"; message: string };
 
 type Watched = SealRequest & KubernetesObject;
 

@@ -3,8 +3,8 @@
 import { encodeBase64 } from "./base64.js";
 import { InputError } from "./errors.js";
 import { keyIdOf, keyTypeOf } from "./keys.js";
-import { encryptAgeFile } from "./native-encrypt.js";
-import { nativeRecipients } from "./native-encrypt-recipients.js";
+import { encryptAgeFile } from "./age/encrypt.js";
+import { nativeRecipients } from "./age/recipients.js";
 import { describeObject, isDataKey } from "./names.js";
 import { bindingLine, bindPlaintext, parseScope, requireScopeTarget } from "./scope.js";
 import { API_VERSION, type PlainSecret, type PublicKey, type Scope, type SealedSecret, type SealedSecretSpec } from "./types.js";
@@ -51,7 +51,7 @@ export async function seal(secret: PlainSecret, keys: readonly PublicKey[], opti
 }
 
 /**
- * Encryption to `recipients`: native (node:crypto, src/native-encrypt.ts) where this Node can, else typage's
+ * Encryption to `recipients`: native (node:crypto, src/age/encrypt.ts) where this Node can, else typage's
  * Encrypter, loaded only then (Nodes before 24.7 have no ML-KEM). Native because typage's pure-JS ML-KEM, SHA-3
  * and X25519 were most of the CLI's time sealing many values, and loading typage ~50 ms of every start-up.
  */

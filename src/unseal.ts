@@ -4,9 +4,9 @@
 import { Decrypter } from "age-encryption";
 import { decodeBase64 } from "./base64.js";
 import { UnsealError } from "./errors.js";
-import { NO_MATCH, openAgeFile } from "./native-age.js";
-import { NativeHybridIdentity, nativeHybridAvailable } from "./native-hybrid.js";
-import { NativeX25519Identity } from "./native-x25519.js";
+import { NO_MATCH, openAgeFile } from "./age/decrypt.js";
+import { NativeHybridIdentity, nativeHybridAvailable } from "./age/hybrid-identity.js";
+import { NativeX25519Identity } from "./age/x25519-identity.js";
 import { describeObject } from "./names.js";
 import { bindingLine, splitPlaintext } from "./scope.js";
 import { sealedSecretProblem } from "./sealed-manifest.js";
@@ -24,9 +24,9 @@ const openers = new Map<string, { identity: string; open: Opener }>();
 function openerFor(key: PrivateKey): Opener {
   const cached = openers.get(key.id);
   if (cached !== undefined && cached.identity === key.identity) return cached.open;
-  // Both key types through node:crypto, whole files too (native X25519 and ML-KEM-768, src/native-age.ts): typage's
+  // Both key types through node:crypto, whole files too (native X25519 and ML-KEM-768, src/age/decrypt.ts): typage's
   // own identities and Decrypter are several times slower (WebCrypto import per file, pure-JS ML-KEM, Web Streams);
-  // test/unit/core-native-*.test.ts cross-check them against typage. Without ML-KEM in node:crypto, typage it is.
+  // test/unit/age-*.test.ts cross-check them against typage. Without ML-KEM in node:crypto, typage it is.
   let open: Opener;
   if (key.type === "x25519" || nativeHybridAvailable) {
     const identity = key.type === "x25519" ? new NativeX25519Identity(key.identity) : new NativeHybridIdentity(key.identity);

@@ -1,12 +1,12 @@
 // The plaintext of a key backup (docs/FORMAT.md "Key backup"): the controller's key Secrets as they are stored
 // (name, labels, annotations, base64 data), plus where and when they were taken. Restoring recreates exactly those
-// Secrets, so the controller reads them back with its own parser (controller/key-store.ts), which this module
+// Secrets, so the controller reads them back with its own parser (src/key-secret.ts), which this module
 // reuses to validate every entry both when a backup is made and when one is read: a backup never holds an entry
 // that restore would refuse. Messages name Secrets and annotations, never key material.
 import type { V1Secret } from "@kubernetes/client-node";
 import nacl from "tweetnacl";
 import { parse, stringify } from "yaml";
-import { ANNOTATION, KEY_LABEL, SIGNER_SECRET, parseKeySecret, parseSignerSecret } from "../../controller/key-store.js";
+import { ANNOTATION, KEY_LABEL, SIGNER_SECRET, parseKeySecret, parseSignerSecret } from "../key-secret.js";
 import { decodeBase64, encodeBase64 } from "../base64.js";
 import { fingerprintOf } from "../bundle.js";
 import { InputError } from "../errors.js";

@@ -6,7 +6,7 @@
 // so restored keys are used without a restart. Nothing here prints or returns key material.
 import { readFile } from "node:fs/promises";
 import { CoreV1Api, type V1Secret } from "@kubernetes/client-node";
-import { ANNOTATION, KEY_LABEL } from "../../controller/key-store.js";
+import { ANNOTATION, KEY_LABEL } from "../key-secret.js";
 import { InputError } from "../errors.js";
 import { parseIdentityFile, rfc3339 } from "../keys.js";
 import { backupOf, formatBackup, parseBackup, sameMaterial, secretOf, type BackedUpKey, type KeyBackup } from "./backup-document.js";

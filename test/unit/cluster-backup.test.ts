@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import type { V1Secret } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { ANNOTATION, KEY_LABEL, SIGNER_SECRET } from "../../controller/key-store.js";
+import { ANNOTATION, KEY_LABEL, SIGNER_SECRET } from "../../src/key-secret.js";
 import { backupOf, formatBackup, parseBackup, sameMaterial, secretOf } from "../../src/cluster/backup-document.js";
 import { backupRecipients, decryptBackup, encryptBackup } from "../../src/cluster/backup-crypto.js";
 import { backupFileName } from "../../src/cluster/backup.js";

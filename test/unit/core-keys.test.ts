@@ -17,7 +17,7 @@ import {
   verifyBundle,
   type KeyBundle,
 } from "../../src/index.js";
-import { NativeX25519Identity } from "../../src/native-x25519.js";
+import { NativeX25519Identity } from "../../src/age/x25519-identity.js";
 import { thrown } from "./core-fixtures.js";
 
 describe("keys", () => {

@@ -1,4 +1,4 @@
-// An age X25519 recipient (`age1...`) on node:crypto, for sealing: the counterpart of native-x25519.ts. typage's
+// An age X25519 recipient (`age1...`) on node:crypto, for sealing: the counterpart of x25519-identity.ts. typage's
 // X25519Recipient imports keys into WebCrypto for every file; this parses the recipient once and wraps with native
 // X25519, HKDF-SHA-256 and ChaCha20-Poly1305, as age-encryption.org/v1 specifies:
 //   ephemeral = a fresh X25519 key per file; share = its public key
@@ -7,8 +7,8 @@
 //   stanza    = "-> X25519 base64(share)", body = ChaCha20-Poly1305(wrapKey, nonce = 12 zero bytes).seal(fileKey)
 import { createCipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
 import { bech32 } from "@scure/base";
-import { base64NoPad, type SyncRecipient, type WrappedFileKey } from "./native-encrypt.js";
-import { X25519_SPKI_PREFIX } from "./native-x25519.js";
+import { base64NoPad, type SyncRecipient, type WrappedFileKey } from "./encrypt.js";
+import { X25519_SPKI_PREFIX } from "./x25519-identity.js";
 
 const LABEL = "age-encryption.org/v1/X25519";
 const NONCE = Buffer.alloc(12);

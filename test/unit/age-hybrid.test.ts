@@ -1,9 +1,9 @@
-// The native post-quantum hybrid identity (src/native-hybrid.ts) against typage's own HybridIdentity: same file
+// The native post-quantum hybrid identity (src/age/hybrid-identity.ts) against typage's own HybridIdentity: same file
 // keys on random files and recipient sets, same outcome on altered stanzas, null for someone else's file.
 import { Decrypter, Encrypter, generateHybridIdentity, generateX25519Identity, identityToRecipient } from "age-encryption";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { NativeHybridIdentity } from "../../src/native-hybrid.js";
+import { NativeHybridIdentity } from "../../src/age/hybrid-identity.js";
 
 function headerOf(file: Uint8Array): Uint8Array {
   const text = Buffer.from(file);

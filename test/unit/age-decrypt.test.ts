@@ -1,11 +1,11 @@
-// The native age file opener (src/native-age.ts) against typage's Decrypter: same plaintext for random files of any
+// The native age file opener (src/age/decrypt.ts) against typage's Decrypter: same plaintext for random files of any
 // size (STREAM chunk boundaries included) and both key types, and the same outcome for altered or cut files.
 import { Decrypter, Encrypter, generateHybridIdentity, generateX25519Identity, identityToRecipient } from "age-encryption";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { NO_MATCH, openAgeFile } from "../../src/native-age.js";
-import { NativeHybridIdentity } from "../../src/native-hybrid.js";
-import { NativeX25519Identity } from "../../src/native-x25519.js";
+import { NO_MATCH, openAgeFile } from "../../src/age/decrypt.js";
+import { NativeHybridIdentity } from "../../src/age/hybrid-identity.js";
+import { NativeX25519Identity } from "../../src/age/x25519-identity.js";
 
 const CHUNK = 64 * 1024;
 

@@ -1,7 +1,7 @@
 // Opening a binary age v1 file (age-encryption.org/v1) on node:crypto, for the controller's hot path. typage's
 // Decrypter runs every file through Web Streams and pure-JS HMAC, HKDF and ChaCha20-Poly1305; for small Secret
 // values that machinery cost more than the key agreement itself. This follows typage's parser and STREAM
-// decryption rule for rule (test/unit/core-native-age.test.ts checks both agree on random and altered files):
+// decryption rule for rule (test/unit/age-decrypt.test.ts checks both agree on random and altered files):
 //   header  = "age-encryption.org/v1\n" { "-> " args "\n" body-lines } "--- " base64(MAC) "\n"
 //             body lines: unpadded base64 of at most 48 bytes each, the last one shorter than 48 (maybe empty)
 //   MAC     = HMAC-SHA256(HKDF-SHA256(fileKey, salt = "", info = "header"), header up to and including "---")

@@ -2,10 +2,10 @@
 // recipients are unavailable here, so typage's Encrypter seals, and the values still unseal with each key type.
 import { describe, expect, test, vi } from "vitest";
 import { publicKeyOf, seal, unseal } from "../../src/index.js";
-import { nativeRecipients } from "../../src/native-encrypt-recipients.js";
+import { nativeRecipients } from "../../src/age/recipients.js";
 import { demoSecret, keyPair, text } from "./core-fixtures.js";
 
-vi.mock("../../src/native-encrypt-recipients.js", () => ({ nativeRecipients: vi.fn(() => undefined) }));
+vi.mock("../../src/age/recipients.js", () => ({ nativeRecipients: vi.fn(() => undefined) }));
 
 describe("sealing without native encryption", () => {
   test.each(["x25519", "mlkem768x25519"] as const)("typage's Encrypter seals to %s keys, and the values unseal", async (type) => {

@@ -1,8 +1,8 @@
 // Recipient strings to native recipients, parsed once per process: a seal run seals thousands of values to the
 // same one to three recipients, and parsing (bech32, KeyObject import, ML-KEM key checks) is per recipient.
-import type { SyncRecipient } from "./native-encrypt.js";
-import { NativeHybridRecipient, nativeEncapsulateAvailable } from "./native-encrypt-hybrid.js";
-import { NativeX25519Recipient } from "./native-encrypt-x25519.js";
+import type { SyncRecipient } from "./encrypt.js";
+import { NativeHybridRecipient, nativeEncapsulateAvailable } from "./hybrid-recipient.js";
+import { NativeX25519Recipient } from "./x25519-recipient.js";
 
 const parsed = new Map<string, SyncRecipient>();
 

@@ -1,8 +1,8 @@
 // Writing a binary age v1 file (age-encryption.org/v1) on node:crypto, for sealing: the counterpart of
-// native-age.ts. typage's Encrypter runs every value through Web Streams, `new Response()` (which makes Node load
+// decrypt.ts. typage's Encrypter runs every value through Web Streams, `new Response()` (which makes Node load
 // undici) and pure-JS HMAC, HKDF and ChaCha20-Poly1305; a seal run encrypts thousands of small values, so that
 // machinery cost more than the key agreement. This writes what typage's Encrypter writes, byte for byte in
-// layout (test/unit/core-native-encrypt.test.ts opens our files with typage's Decrypter and the age CLI):
+// layout (test/unit/age-encrypt.test.ts opens our files with typage's Decrypter and the age CLI):
 //   fileKey = 16 random bytes; one or more stanzas per recipient wrap it
 //   header  = "age-encryption.org/v1\n" { "-> " args "\n" body as unpadded base64 lines of 64 characters,
 //             the last one shorter (an empty line when the body is a multiple of 48 bytes) } "---"

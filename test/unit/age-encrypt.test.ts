@@ -1,4 +1,4 @@
-// Native age encryption (src/native-encrypt*.ts) against typage and the age CLI: typage's Decrypter opens every
+// Native age encryption (src/age/encrypt.ts and its recipients) against typage and the age CLI: typage's Decrypter opens every
 // file we write (X25519 and post-quantum recipients, one to three of them, empty values and values across the
 // 64 KiB chunk boundaries), the age CLI opens the X25519 ones, every file has fresh randomness, and the layout is
 // typage's own (same length, same stanza shapes).
@@ -11,9 +11,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createPublicKey, diffieHellman } from "node:crypto";
 import { base64nopad } from "@scure/base";
-import { base64NoPad, encryptAgeFile } from "../../src/native-encrypt.js";
-import { nativeRecipients } from "../../src/native-encrypt-recipients.js";
-import { ephemeralKey, x25519PublicKey } from "../../src/native-encrypt-x25519.js";
+import { base64NoPad, encryptAgeFile } from "../../src/age/encrypt.js";
+import { nativeRecipients } from "../../src/age/recipients.js";
+import { ephemeralKey, x25519PublicKey } from "../../src/age/x25519-recipient.js";
 import { requireTool } from "./core-fixtures.js";
 
 interface Key {

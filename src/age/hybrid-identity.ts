@@ -10,7 +10,7 @@
 //   HPKE base mode, KEM 0x647a, HKDF-SHA256, ChaCha20-Poly1305, info "age-encryption.org/mlkem768x25519":
 //   secret = LabeledExtract(ss, "secret", ""); key/nonce = LabeledExpand(secret, "key"/"base_nonce", ksContext)
 //   fileKey = ChaCha20-Poly1305(key, nonce).open(body)
-// test/unit/core-native-hybrid.test.ts cross-checks it against typage both ways.
+// test/unit/age-hybrid.test.ts cross-checks it against typage both ways.
 import * as nodeCrypto from "node:crypto";
 import {
   createHash,
@@ -23,7 +23,7 @@ import {
 } from "node:crypto";
 import { bech32 } from "@scure/base";
 import type { Identity, Stanza } from "age-encryption";
-import { X25519_PKCS8_PREFIX, X25519_SPKI_PREFIX, decodeShare, openStanzaBody } from "./native-x25519.js";
+import { X25519_PKCS8_PREFIX, X25519_SPKI_PREFIX, decodeShare, openStanzaBody } from "./x25519-identity.js";
 
 /** ML-KEM is in node:crypto from Node 24.7; on older Nodes (package.json allows 22) callers keep typage's identity. */
 export const nativeHybridAvailable = typeof (nodeCrypto as { decapsulate?: unknown }).decapsulate === "function";

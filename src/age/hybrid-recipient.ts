@@ -1,5 +1,5 @@
 // An age post-quantum hybrid recipient (mlkem768x25519, `age1pq1...`) on node:crypto, for sealing: the
-// counterpart of native-hybrid.ts. typage's HybridRecipient runs ML-KEM-768, X25519 and SHA-3 in pure JavaScript
+// counterpart of hybrid-identity.ts. typage's HybridRecipient runs ML-KEM-768, X25519 and SHA-3 in pure JavaScript
 // (most of a post-quantum seal run's time); this parses the recipient into KeyObjects once and uses Node's native
 // ML-KEM-768 (OpenSSL 3.5, Node >= 24.7). The construction, as typage and @noble/post-quantum implement it
 // (X-Wing, draft-connolly-cfrg-xwing-kem, inside HPKE RFC 9180):
@@ -9,13 +9,13 @@
 //   HPKE base mode, KEM 0x647a, HKDF-SHA256, ChaCha20-Poly1305, info "age-encryption.org/mlkem768x25519":
 //   secret = LabeledExtract(ss, "secret", ""); key/nonce = LabeledExpand(secret, "key"/"base_nonce", ksContext)
 //   stanza "-> mlkem768x25519 base64(ctM || ctX)", body = ChaCha20-Poly1305(key, nonce).seal(fileKey)
-// The key schedule is native-hybrid.ts's (the unseal side): both directions derive the same key and nonce.
+// The key schedule is hybrid-identity.ts's (the unseal side): both directions derive the same key and nonce.
 import * as nodeCrypto from "node:crypto";
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { bech32 } from "@scure/base";
-import { keySchedule } from "./native-hybrid.js";
-import { base64NoPad, type SyncRecipient, type WrappedFileKey } from "./native-encrypt.js";
-import { sealFileKey, x25519Agreement, x25519PublicKey } from "./native-encrypt-x25519.js";
+import { keySchedule } from "./hybrid-identity.js";
+import { base64NoPad, type SyncRecipient, type WrappedFileKey } from "./encrypt.js";
+import { sealFileKey, x25519Agreement, x25519PublicKey } from "./x25519-recipient.js";
 
 /** ML-KEM encapsulation is in node:crypto from Node 24.7; on older Nodes (package.json allows 22) seal uses typage. */
 export const nativeEncapsulateAvailable = typeof (nodeCrypto as { encapsulate?: unknown }).encapsulate === "function";
