@@ -21,6 +21,8 @@ have_all() {
 }
 
 if have_all; then echo "$bin"; exit 0; fi
+go_build_lock "$bin.lock"
+if have_all; then echo "$bin"; exit 0; fi
 
 mkdir -p "$bin"
 start=$(date +%s)

@@ -17,6 +17,9 @@ for name in "$@"; do
   hash=$(cat "$dir/go.mod" "$dir/go.sum" "$dir/package" 2>/dev/null | sha256sum | cut -c1-12)
   out="$(go_build_cache)/tools/$name-$hash/$name"
   if [ ! -x "$out" ]; then
+    go_build_lock "$out.lock"
+  fi
+  if [ ! -x "$out" ]; then
     pkg=$(sed -n 1p "$dir/package")
     ldflags=$(sed -n 2p "$dir/package")
     go_build "$dir" "$out" "$pkg" "-s -w $ldflags"

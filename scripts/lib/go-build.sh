@@ -13,15 +13,23 @@ go_build() {
   mkdir -p "$(dirname "$out")"
   total=$(cd "$dir" && go list -deps "$pkg" | wc -l)
   go_build_log "building $name ($total packages)"
-  (cd "$dir" && go build -trimpath -v -ldflags "$ldflags" -o "$out.tmp" "$pkg" 2>&1) | while read -r line; do
+  (cd "$dir" && go build -trimpath -v -ldflags "$ldflags" -o "$out.tmp.$$" "$pkg" 2>&1) | while read -r line; do
     done=$((done + 1))
     if [ $((done % 50)) -eq 0 ]; then go_build_log "  $name: $done/$total packages compiled"; fi
     # `go build -v` prints bare package paths (some named ".../errors"); only these lines are diagnostics.
     case "$line" in *.go:*|"#"*|go:*) echo "$line" >&2 ;; esac
   done
-  [ "${PIPESTATUS[0]}" -eq 0 ] && [ -x "$out.tmp" ] || { go_build_log "error: building $pkg failed (see above)"; return 1; }
-  mv "$out.tmp" "$out"
+  [ "${PIPESTATUS[0]}" -eq 0 ] && [ -x "$out.tmp.$$" ] || { go_build_log "error: building $pkg failed (see above)"; return 1; }
+  mv "$out.tmp.$$" "$out"
 }
 
 # The cache every pinned binary goes to (outside the clone, shared by clones and CI runs on one machine).
 go_build_cache() { echo "${KUBECTL_SEAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-seal}"; }
+
+# go_build_lock FILE: hold an exclusive lock on FILE for the rest of the calling script, so that two test runs or
+# helpers starting at once build a binary once (the second waits, then finds it).
+go_build_lock() {
+  mkdir -p "$(dirname "$1")"
+  exec {go_build_lock_fd}>"$1"
+  flock "$go_build_lock_fd"
+}
