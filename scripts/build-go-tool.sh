@@ -20,7 +20,7 @@ for name in "$@"; do
   while read -r binary pkg ldflags; do
     [ -n "$binary" ] || continue
     if [ ! -x "$bin/$binary" ] && [ -z "$locked" ]; then go_build_lock "$bin.lock"; locked=1; fi
-    [ -x "$bin/$binary" ] || go_build "$dir" "$bin/$binary" "$pkg" "-s -w $ldflags"
+    [ -x "$bin/$binary" ] || go_build "$dir" "$bin/$binary" "$pkg" "-s -w $ldflags" </dev/null
     echo "$bin/$binary"
   done <"$dir/commands"
 done
