@@ -1,0 +1,160 @@
+// The Helm chart (charts/kubectl-seal) against the real Helm: it lints, its defaults render exactly the objects of
+// manifests/ (so the two cannot drift), its values land in the fields they name, and bad values are refused with a
+// message naming the value. Needs no API server, only the binaries the integration setup builds (kubectl, helm).
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { cluster } from "../control-plane/cluster.ts";
+import { CHART, helm, parseObjects } from "./helpers/helm.js";
+import type { Helm, KubeObject } from "./helpers/helm.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+// The one difference from manifests/, on purpose: `helm uninstall` must not delete the namespace holding the keys.
+const KEEP = "helm.sh/resource-policy";
+
+let run: Helm;
+beforeAll(() => {
+  run = helm();
+});
+
+function find(objects: KubeObject[], kind: string, name: string): KubeObject {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name} in: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(", ")}`);
+  return found;
+}
+
+interface Container {
+  image: string;
+  imagePullPolicy: string;
+  args: string[];
+  env: { name: string; value?: string }[];
+  resources: unknown;
+}
+interface PodSpec {
+  containers: Container[];
+  hostNetwork?: boolean;
+}
+function deployment(objects: KubeObject[]): { replicas: number; selector: unknown; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } } {
+  return find(objects, "Deployment", "kubectl-seal-controller").spec as never;
+}
+function controller(objects: KubeObject[]): Container {
+  const container = deployment(objects).template.spec.containers[0];
+  if (!container) throw new Error("the Deployment has no container");
+  return container;
+}
+
+describe("helm chart", () => {
+  it("passes helm lint --strict", () => {
+    const result = run(["lint", "--strict", "--namespace", "kubectl-seal", CHART]);
+    expect(result.stdout).toContain("1 chart(s) linted, 0 chart(s) failed");
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  it("installs the CRDs of manifests/ unchanged (crds/ holds copies Helm cannot template)", () => {
+    for (const [copy, source] of [
+      ["sealedsecret-crd.yaml", "crd.yaml"],
+      ["sealrequest-crd.yaml", "sealrequest-crd.yaml"],
+    ] as const) {
+      const what = `charts/kubectl-seal/crds/${copy} must be a copy of manifests/${source}`;
+      expect(readFileSync(join(CHART, "crds", copy), "utf8"), what).toBe(readFileSync(join(ROOT, "manifests", source), "utf8"));
+    }
+  });
+
+  it("carries the package's version as version and appVersion", () => {
+    const chart = parse(readFileSync(join(CHART, "Chart.yaml"), "utf8")) as { version: string; appVersion: string };
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    expect({ version: chart.version, appVersion: chart.appVersion }).toEqual({ version: pkg.version, appVersion: pkg.version });
+  });
+
+  it("renders by default exactly the objects of manifests/ (kubectl kustomize), but for the kept namespace", () => {
+    const kustomized = parseObjects(execFileSync(cluster().kubectl, ["kustomize", join(ROOT, "manifests")], { encoding: "utf8" }));
+    const rendered = run.template([]);
+    const namespace = find(rendered, "Namespace", "kubectl-seal");
+    expect(namespace.metadata.annotations).toEqual({ [KEEP]: "keep" });
+    delete namespace.metadata.annotations;
+    expect(rendered.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(kustomized.map((o) => `${o.kind}/${o.metadata.name}`));
+    expect(rendered).toEqual(kustomized);
+  });
+
+  it("puts each value where it belongs", () => {
+    const objects = run.template(
+      [
+        ["--set", "replicas=3"],
+        ["--set", "watchNamespaces={shop,billing}"],
+        ["--set", "keyRotationPeriod=12h"],
+        ["--set", "workers=4"],
+        ["--set", "logLevel=debug"],
+        ["--set", "leaderElection.leaseDuration=30s"],
+        ["--set", "metricsPort=9090"],
+        ["--set", "image.repository=registry.example/seal,image.tag=1.2.3,image.pullPolicy=Always"],
+        ["--set", "extraLabels.team=payments"],
+        ["--set", "resources.limits.memory=512Mi"],
+        ["--set", "namespace.podSecurity=baseline"],
+      ].flat(),
+      "secrets-system",
+    );
+    const spec = deployment(objects);
+    const container = controller(objects);
+    expect(spec.replicas).toBe(3);
+    expect(container.args).toEqual([
+      "--namespace=$(POD_NAMESPACE)",
+      "--metrics-addr=:9090",
+      "--key-rotation-period=12h",
+      "--lease-duration=30s",
+      "--log-level=debug",
+      "--watch-namespace=shop,billing",
+      "--workers=4",
+    ]);
+    expect(container.image).toBe("registry.example/seal:1.2.3");
+    expect(container.imagePullPolicy).toBe("Always");
+    expect(container.resources).toEqual({ requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "512Mi" } });
+    // Extra labels on every templated object and on the Pods; the selector is unchanged (it is immutable).
+    for (const o of objects.filter((o) => o.kind !== "CustomResourceDefinition")) {
+      expect(o.metadata.labels?.team, `${o.kind}/${o.metadata.name}`).toBe("payments");
+    }
+    expect(spec.template.metadata.labels).toEqual({ "app.kubernetes.io/name": "kubectl-seal-controller", team: "payments" });
+    expect(spec.selector).toEqual({ matchLabels: { "app.kubernetes.io/name": "kubectl-seal-controller" } });
+    // Everything namespaced lands in the release namespace, and the controller's bindings name it.
+    for (const o of objects.filter((o) => o.metadata.namespace !== undefined)) expect(o.metadata.namespace).toBe("secrets-system");
+    const binding = find(objects, "ClusterRoleBinding", "kubectl-seal-controller") as unknown as { subjects: { namespace: string }[] };
+    expect(binding.subjects.map((s) => s.namespace)).toEqual(["secrets-system"]);
+    expect(find(objects, "Namespace", "secrets-system").metadata.labels?.["pod-security.kubernetes.io/enforce"]).toBe("baseline");
+    expect((find(objects, "Service", "kubectl-seal-controller-metrics").spec as { ports: { port: number }[] }).ports[0]?.port).toBe(9090);
+  });
+
+  it("runs without leader election or rotation, on the host network, with extra environment and without its namespace", () => {
+    const objects = run.template([
+      ...["--set", "replicas=1,leaderElection.enabled=false,hostNetwork=true,namespace.create=false,keyRotationPeriod=0"],
+      ...["--set", "extraEnv[0].name=KUBERNETES_SERVICE_HOST,extraEnv[0].value=127.0.0.1"],
+    ]);
+    const container = controller(objects);
+    expect(container.args).toContain("--leader-elect=false");
+    expect(container.args).toContain("--key-rotation-period=0");
+    expect(container.env.at(-1)).toEqual({ name: "KUBERNETES_SERVICE_HOST", value: "127.0.0.1" });
+    expect(deployment(objects).template.spec.hostNetwork).toBe(true);
+    expect(objects.filter((o) => o.kind === "Namespace")).toEqual([]);
+  });
+
+  it.each([
+    [["--set", "logLevel=verbose"], "at '/logLevel': value must be one of 'debug', 'info', 'warn', 'error'"],
+    [["--set", "keyRotationPeriod=monthly"], "at '/keyRotationPeriod': 'monthly' does not match pattern"],
+    [["--set", "workers=0"], "at '/workers': minimum: got 0, want 1"],
+    [["--set", "watchNamespaces={Shop_1}"], "at '/watchNamespaces/0': 'Shop_1' does not match pattern"],
+    [["--set", "replica=3"], "additional properties 'replica' not allowed"],
+    [["--set", "leaderElection.enabled=false"], "leaderElection.enabled=false needs replicas: 1"],
+  ])("refuses %j: %s", (values, named) => {
+    const result = run(["template", "kubectl-seal", CHART, "-n", "kubectl-seal", ...values]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(named);
+    expect(result.stdout).toBe("");
+  });
+
+  it("refuses to take over a shared namespace such as default", () => {
+    const result = run(["template", "kubectl-seal", CHART, "-n", "default"]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("namespace default: the controller's keys need a namespace of their own");
+  });
+});
