@@ -2,10 +2,11 @@
 // manifests/ (so the two cannot drift), its values land in the fields they name, and bad values are refused with a
 // message naming the value. Needs no API server, only the binaries the integration setup builds (kubectl, helm).
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { cluster } from "../control-plane/cluster.ts";
 import { CHART, helm, parseObjects } from "./helpers/helm.js";
 import type { Helm, KubeObject } from "./helpers/helm.js";
@@ -136,6 +137,40 @@ describe("helm chart", () => {
     expect(container.env.at(-1)).toEqual({ name: "KUBERNETES_SERVICE_HOST", value: "127.0.0.1" });
     expect(deployment(objects).template.spec.hostNetwork).toBe(true);
     expect(objects.filter((o) => o.kind === "Namespace")).toEqual([]);
+  });
+
+  it("adds any extra labels to every templated object and any watch namespaces to the flags, keeping the names", () => {
+    const dir = mkdtempSync(join(cluster().dir, "helm-values-"));
+    const defaults = run.template([]);
+    const nameLabel = (o: KubeObject): string | undefined => o.metadata.labels?.["app.kubernetes.io/name"];
+    const dnsLabel = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,14}[a-z0-9])?$/);
+    const labelKey = fc.oneof(
+      fc.stringMatching(/^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,20}[a-zA-Z0-9])?$/),
+      fc.tuple(dnsLabel, dnsLabel).map(([a, b]) => `${a}.example/${b}`),
+      fc.constant("app.kubernetes.io/name"),
+    );
+    const labelValue = fc.stringMatching(/^([a-zA-Z0-9]([-_.a-zA-Z0-9]{0,20}[a-zA-Z0-9])?)?$/);
+    fc.assert(
+      fc.property(fc.dictionary(labelKey, labelValue, { maxKeys: 4 }), fc.uniqueArray(dnsLabel, { maxLength: 3 }), (extraLabels, watchNamespaces) => {
+        const file = join(dir, "values.yaml");
+        // Quoted: Helm reads values as YAML 1.1, where a bare y or no is a boolean (as a key: "true").
+        writeFileSync(file, stringify({ extraLabels, watchNamespaces }, { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "QUOTE_DOUBLE" }));
+        const objects = run.template(["--values", file]);
+        expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(defaults.map((o) => `${o.kind}/${o.metadata.name}`));
+        for (const [i, o] of objects.entries()) {
+          const name = nameLabel(defaults[i] as KubeObject);
+          const expected = o.kind === "CustomResourceDefinition" ? defaults[i]?.metadata.labels : { ...extraLabels, "app.kubernetes.io/name": name };
+          if (o.kind === "Namespace") Object.assign(expected ?? {}, { "pod-security.kubernetes.io/enforce": "restricted" });
+          expect(o.metadata.labels, `${o.kind}/${o.metadata.name}`).toEqual(expected);
+        }
+        const spec = deployment(objects);
+        expect(spec.selector).toEqual({ matchLabels: { "app.kubernetes.io/name": "kubectl-seal-controller" } });
+        expect(spec.template.metadata.labels).toEqual({ ...extraLabels, "app.kubernetes.io/name": "kubectl-seal-controller" });
+        const watch = controller(objects).args.filter((a) => a.startsWith("--watch-namespace="));
+        expect(watch).toEqual(watchNamespaces.length === 0 ? [] : [`--watch-namespace=${watchNamespaces.join(",")}`]);
+      }),
+      { numRuns: 15 },
+    );
   });
 
   it.each([
