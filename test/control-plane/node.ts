@@ -204,6 +204,8 @@ async function writeKubeletConfig(context: NodeContext, dir: string, cgroupRoot:
     imageGCLowThresholdPercent: 99,
     evictionHard: { "memory.available": "1Mi", "nodefs.available": "1%", "imagefs.available": "1%", "nodefs.inodesFree": "1%" },
     serializeImagePulls: false,
+    // Pods re-sync (and Secret volumes refresh) every 10s instead of every minute: tests wait for updated files.
+    syncFrequency: "10s",
     registerNode: true,
   };
   const configFile = join(dir, "kubelet-config.json");
