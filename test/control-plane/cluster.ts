@@ -7,9 +7,10 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { inject } from "vitest";
 import { mintServiceAccountToken } from "./api.ts";
 import type { User } from "./pki.ts";
+import type { NodeInfo } from "./node.ts";
 import type {} from "./global-setup.ts"; // the ProvidedContext declarations (inject keys)
 
-export type { User };
+export type { NodeInfo, User };
 
 export function cluster() {
   return {
@@ -38,6 +39,16 @@ export function kubeConfigFor(user: User = "admin"): KubeConfig {
 export async function restartApiServer(): Promise<void> {
   const response = await fetch(`${inject("controlPlaneControl")}/restart-apiserver`, { method: "POST" });
   if (response.status !== 204) throw new Error(`restarting kube-apiserver failed: ${await response.text()}`);
+}
+
+/**
+ * The run's one real node (test/control-plane/node.ts): started by the first caller (~1 min), then shared by every
+ * test file until the run ends. Resolves once the Node is Ready and the project's images are in its containerd.
+ */
+export async function startNode(): Promise<NodeInfo> {
+  const response = await fetch(`${inject("controlPlaneControl")}/start-node`, { method: "POST", signal: AbortSignal.timeout(600_000) });
+  if (response.status !== 200) throw new Error(`starting the test node failed: ${await response.text()}`);
+  return (await response.json()) as NodeInfo;
 }
 
 /** A TokenRequest token for an existing ServiceAccount. */

@@ -9,9 +9,11 @@ import { apiStatus, freePort, httpOk, mintServiceAccountToken } from "./api.ts";
 import { launch, startReaper, terminate, waitUntil } from "./processes.ts";
 import type { RunningProcess } from "./processes.ts";
 import { users, writeKubeconfig, writePki } from "./pki.ts";
+import { startNode } from "./node.ts";
+import type { Node, NodeInfo } from "./node.ts";
 import type { Tokens, User } from "./pki.ts";
 
-export type { Tokens, User };
+export type { NodeInfo, Tokens, User };
 export { users };
 
 export interface ControlPlane {
@@ -33,6 +35,11 @@ export interface ControlPlane {
   serviceAccountToken(namespace: string, name: string): Promise<string>;
   /** Stops kube-apiserver and starts it again on the same port; resolves once it is ready. */
   restartApiServer(): Promise<void>;
+  /**
+   * Starts the one real node (node.ts) on first call (~1 min: image build, containerd, kubelet, kube-scheduler);
+   * later calls return the same node. It runs until stop().
+   */
+  startNode(): Promise<NodeInfo>;
   /** Stops every process and removes `dir`. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -73,10 +80,12 @@ async function startOnce(binDir: string): Promise<ControlPlane> {
   const running = new Set<RunningProcess>();
   let apiServer: RunningProcess | undefined;
   let stopped = false;
+  let node: Promise<Node> | undefined;
 
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    if (node) await node.then((n) => n.stop(), () => undefined);
     // Controllers first, then the API server, then its storage: each can still shut down cleanly.
     const order = ["kube-controller-manager", "kube-apiserver", "etcd"];
     for (const p of [...running].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name))) await terminate(p);
@@ -87,8 +96,8 @@ async function startOnce(binDir: string): Promise<ControlPlane> {
   try {
     await mkdir(join(dir, "logs"));
     const log = (name: string) => join(dir, "logs", `${name}.log`);
-    const start = (name: string, args: string[]) => {
-      const p = launch(name, bin(name), args, log(name), reaper);
+    const start = (name: string, args: string[], command = bin(name)) => {
+      const p = launch(name, command, args, log(name), reaper);
       running.add(p);
       p.exited.then(() => running.delete(p));
       return p;
@@ -115,6 +124,11 @@ async function startOnce(binDir: string): Promise<ControlPlane> {
       "--endpoint-reconciler-type=none",
       `--tls-cert-file=${pki.certFile}`, `--tls-private-key-file=${pki.keyFile}`, `--cert-dir=${join(dir, "apiserver")}`,
       `--token-auth-file=${pki.tokenFile}`,
+      // The test node (node.ts): its kubelet and scheduler log in with certificates from the test CA, and the API
+      // server reaches the kubelet (logs, exec) with its own client certificate, checking the kubelet's.
+      `--client-ca-file=${pki.caFile}`,
+      `--kubelet-client-certificate=${pki.kubeletClientCertFile}`, `--kubelet-client-key=${pki.kubeletClientKeyFile}`,
+      `--kubelet-certificate-authority=${pki.caFile}`, "--kubelet-preferred-address-types=Hostname",
       "--authorization-mode=Node,RBAC",
       `--service-account-key-file=${pki.serviceAccountPublicKeyFile}`,
       `--service-account-signing-key-file=${pki.serviceAccountPrivateKeyFile}`,
@@ -165,6 +179,11 @@ async function startOnce(binDir: string): Promise<ControlPlane> {
       restartApiServer: async () => {
         if (apiServer) await terminate(apiServer);
         await startApiServer();
+      },
+      startNode: () => {
+        node ??= startNode({ dir, server, caFile: pki.caFile, binDir, kubeconfig: kubeconfigs.admin,
+          start: (name, command, args) => start(name, args, command) });
+        return node.then(({ name, dir: nodeDir, images }) => ({ name, dir: nodeDir, images }));
       },
       stop,
     };

@@ -5,7 +5,7 @@ import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { TestProject } from "vitest/node";
 import { startControlPlane, users } from "./control-plane.ts";
-import type { ControlPlane, Tokens, User } from "./control-plane.ts";
+import type { ControlPlane, NodeInfo, Tokens, User } from "./control-plane.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -19,7 +19,7 @@ declare module "vitest" {
     dir: string;
     tokens: Tokens;
     kubeconfigs: Record<User, string>;
-    /** Loopback URL of the control endpoint; cluster.ts's restartApiServer() posts to it. */
+    /** Loopback URL of the control endpoint; cluster.ts's restartApiServer() and startNode() post to it. */
     controlPlaneControl: string;
   }
 }
@@ -59,6 +59,14 @@ function serveControl(cluster: ControlPlane): Promise<{ url: string; server: Ser
   const secret = randomBytes(16).toString("hex");
   let queue = Promise.resolve(); // one restart at a time
   const server = createServer((request, response) => {
+    if (request.method === "POST" && request.url === `/${secret}/start-node`) {
+      // The first test that needs the node starts it; it then stays up for the rest of the run.
+      cluster.startNode().then(
+        (node: NodeInfo) => void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(node)),
+        (error: unknown) => void response.writeHead(500).end(String(error)),
+      );
+      return;
+    }
     if (request.method !== "POST" || request.url !== `/${secret}/restart-apiserver`) {
       response.writeHead(404).end();
       return;

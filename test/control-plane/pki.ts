@@ -25,6 +25,9 @@ export interface Pki {
   tokens: Tokens;
   /** Token of the user `system:kube-controller-manager`, which the bootstrap RBAC policy already authorizes. */
   controllerManagerToken: string;
+  /** Client certificate the API server shows a kubelet (group system:masters, so the kubelet's webhook authorizes it). */
+  kubeletClientCertFile: string;
+  kubeletClientKeyFile: string;
 }
 
 export async function writePki(dir: string): Promise<Pki> {
@@ -37,6 +40,8 @@ export async function writePki(dir: string): Promise<Pki> {
     "-CA", file("ca.crt"), "-CAkey", file("ca.key"), "-subj", "/CN=kube-apiserver",
     "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc",
     "-addext", "basicConstraints=critical,CA:FALSE", "-addext", "extendedKeyUsage=serverAuth"]);
+
+  const kubeletClient = await issueCertificate(dir, "apiserver-kubelet-client", "/O=system:masters/CN=kube-apiserver-kubelet-client", "clientAuth");
 
   const serviceAccount = generateKeyPairSync("rsa", {
     modulusLength: 2048,
@@ -68,7 +73,23 @@ export async function writePki(dir: string): Promise<Pki> {
     tokenFile: file("tokens.csv"),
     tokens,
     controllerManagerToken,
+    kubeletClientCertFile: kubeletClient.certFile,
+    kubeletClientKeyFile: kubeletClient.keyFile,
   };
+}
+
+/**
+ * A certificate for `subject` signed by the test CA in `dir` (ca.crt, ca.key), written to dir/NAME.crt and NAME.key.
+ * `usage` is the extended key usage; `altNames` (e.g. "DNS:localhost,IP:127.0.0.1") for serving certificates.
+ */
+export async function issueCertificate(dir: string, name: string, subject: string, usage: "clientAuth" | "serverAuth",
+  altNames?: string): Promise<{ certFile: string; keyFile: string }> {
+  const file = (suffix: string) => join(dir, `${name}.${suffix}`);
+  await openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "7",
+    "-keyout", file("key"), "-out", file("crt"), "-CA", join(dir, "ca.crt"), "-CAkey", join(dir, "ca.key"), "-subj", subject,
+    ...(altNames ? ["-addext", `subjectAltName=${altNames}`] : []),
+    "-addext", "basicConstraints=critical,CA:FALSE", "-addext", `extendedKeyUsage=${usage}`]);
+  return { certFile: file("crt"), keyFile: file("key") };
 }
 
 async function openssl(args: string[]): Promise<void> {
@@ -80,13 +101,16 @@ async function openssl(args: string[]): Promise<void> {
   }
 }
 
-/** A kubeconfig that reaches `server` as the bearer of `token`, trusting only the test CA. */
-export async function writeKubeconfig(path: string, server: string, caFile: string, user: string, token: string): Promise<string> {
+/** A kubeconfig that reaches `server` as the bearer of `token` (or with a client certificate), trusting only the test CA. */
+export async function writeKubeconfig(path: string, server: string, caFile: string, user: string,
+  token: string | { certFile: string; keyFile: string }): Promise<string> {
+  const credentials = typeof token === "string" ? { token }
+    : { "client-certificate": token.certFile, "client-key": token.keyFile };
   const kubeconfig = {
     apiVersion: "v1",
     kind: "Config",
     clusters: [{ name: "kubectl-seal-test", cluster: { server, "certificate-authority": caFile } }],
-    users: [{ name: user, user: { token } }],
+    users: [{ name: user, user: credentials }],
     contexts: [{ name: user, context: { cluster: "kubectl-seal-test", user } }],
     "current-context": user,
   };

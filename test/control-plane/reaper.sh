@@ -2,7 +2,7 @@
 # Watchdog for one local control plane, started detached (own session, so Ctrl-C does not reach it).
 # The starting Node process keeps our stdin open and writes "+PID" / "-PID" lines for every process group it
 # starts or has stopped. When stdin closes (normal stop, crash, SIGINT, SIGKILL of the parent alike), every
-# group still listed is terminated and the state folder is removed, so nothing outlives a test run.
+# group still listed is terminated, the test node's containers and cgroups are removed and the state folder is removed, so nothing outlives a test run.
 set -u
 dir=$1
 groups=() # in start order; stopped newest first (controllers before the API server before etcd)
@@ -26,4 +26,5 @@ for ((n = ${#ids[@]} - 1; n >= 0; n--)); do
   for _ in $(seq 50); do running "$g" || break; sleep 0.1; done # up to 5s, ends once it exited
   kill -KILL -- "-$g" 2>/dev/null
 done
-case "$dir" in */kubectl-seal-cp-*) rm -rf -- "$dir" ;; esac
+# The test node's containers outlive containerd and its cgroups outlive them: node-teardown.sh removes both.
+case "$dir" in */kubectl-seal-cp-*) bash "$(dirname "${BASH_SOURCE[0]}")/node-teardown.sh" "$dir/node"; rm -rf -- "$dir" ;; esac

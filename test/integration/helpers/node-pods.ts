@@ -1,0 +1,125 @@
+// The controller and application Pods on the run's real node (test/control-plane/node.ts): kubectl as a user runs
+// it, the test overlay (test/node-overlay) applied with `kubectl apply -k`, and an application Pod that prints only
+// sha256 hashes of what it reads from a Secret.
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { cluster, startNode } from "../../control-plane/cluster.ts";
+import type { NodeInfo } from "../../control-plane/cluster.ts";
+import { repoRoot } from "./controller.js";
+import { waitFor } from "./wait.js";
+
+const run = promisify(execFile);
+export const CONTROLLER_NS = "kubectl-seal";
+export const DEPLOYMENT = "kubectl-seal-controller";
+
+/** Everything kubectl printed in this test file, so a test can prove no value was ever shown. */
+export const kubectlOutput: string[] = [];
+
+export async function kubectl(args: string[], input?: string): Promise<string> {
+  const { kubectl: bin, kubeconfig } = cluster();
+  const child = run(bin, ["--kubeconfig", kubeconfig, ...args], { maxBuffer: 64 << 20 });
+  if (input !== undefined) child.child.stdin?.end(input);
+  try {
+    const { stdout, stderr } = await child;
+    kubectlOutput.push(stdout, stderr);
+    return stdout;
+  } catch (error) {
+    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+    kubectlOutput.push(stdout, stderr);
+    throw new Error(`kubectl ${args.join(" ")} failed: ${stderr.trim() || String(error)}`);
+  }
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * Starts (or joins) the node, then installs the controller as shipped plus test/node-overlay: the ConfigMap the
+ * overlay reads KUBERNETES_SERVICE_HOST/PORT from first, then `kubectl apply -k`; resolves once the Deployment's
+ * Pod is Ready (its readiness probe passed).
+ */
+export async function installControllerOnNode(): Promise<NodeInfo> {
+  const node = await startNode();
+  const server = new URL(cluster().server);
+  const namespace = await kubectl(["create", "namespace", CONTROLLER_NS, "--dry-run=client", "-o", "yaml"]);
+  await kubectl(["apply", "-f", "-"], namespace);
+  const config = await kubectl(["create", "configmap", "kubectl-seal-api-server", "-n", CONTROLLER_NS, "--dry-run=client", "-o", "yaml",
+    `--from-literal=KUBERNETES_SERVICE_HOST=${server.hostname}`, `--from-literal=KUBERNETES_SERVICE_PORT=${server.port}`]);
+  await kubectl(["apply", "-f", "-"], config);
+  await kubectl(["apply", "-k", join(repoRoot, "test/node-overlay")]);
+  await kubectl(["rollout", "status", `deployment/${DEPLOYMENT}`, "-n", CONTROLLER_NS, "--timeout=300s"]);
+  return node;
+}
+
+/** Names of the Ready controller Pods (any Deployment of the controller: label app.kubernetes.io/name). */
+export async function readyControllerPods(): Promise<string[]> {
+  const out = await kubectl(["get", "pods", "-n", CONTROLLER_NS, "-l", `app.kubernetes.io/name=${DEPLOYMENT}`, "-o",
+    "jsonpath={range .items[*]}{.metadata.name} {.metadata.deletionTimestamp} {.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"]);
+  return out.split("\n").map((line) => line.split(" ")).filter((f) => f[1] === "" && f[2] === "True").map((f) => f[0]!);
+}
+
+/**
+ * A second controller Deployment (`<name>-b`, health port 18081): on one node two hostNetwork replicas of one
+ * Deployment would need the same host port, so the standby replica is a copy of the first on another port.
+ */
+export async function addStandbyDeployment(): Promise<string> {
+  const deployment = JSON.parse(await kubectl(["get", "deployment", DEPLOYMENT, "-n", CONTROLLER_NS, "-o", "json"]));
+  const name = `${DEPLOYMENT}-b`;
+  const container = deployment.spec.template.spec.containers[0];
+  container.args = container.args.map((a: string) => a.replace("127.0.0.1:18080", "127.0.0.1:18081"));
+  container.ports[0].containerPort = 18081;
+  const labels = { ...deployment.spec.selector.matchLabels, "seal.dev/test-replica": "b" };
+  const copy = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace: CONTROLLER_NS, labels },
+    spec: { ...deployment.spec, selector: { matchLabels: labels }, template: { ...deployment.spec.template, metadata: { labels } } },
+  };
+  await kubectl(["apply", "-f", "-"], JSON.stringify(copy));
+  await kubectl(["rollout", "status", `deployment/${name}`, "-n", CONTROLLER_NS, "--timeout=300s"]);
+  return name;
+}
+
+/**
+ * An application Pod (busybox from the node's pause image, no network) that reads Secret `secret` key `key` as the
+ * environment variable VALUE and as the file /secret/<key>, and prints only their sha256: "env <hash>" once, then
+ * "file <hash>" each time the file's content changes.
+ */
+export async function startAppPod(namespace: string, name: string, secret: string, key: string, node: NodeInfo): Promise<void> {
+  // Applets called through /bin/busybox: the image has nothing else (no PATH, no applet links).
+  const script = `b=/bin/busybox
+printf '%s' "$VALUE" | $b sha256sum | $b sed 's/ .*//; s/^/env /'
+last=""
+while true; do
+  now=$($b sha256sum </secret/${key} | $b sed 's/ .*//')
+  if [ "$now" != "$last" ]; then echo "file $now"; last=$now; fi
+  $b sleep 1
+done`;
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace },
+    spec: {
+      nodeName: node.name,
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: 65535, seccompProfile: { type: "RuntimeDefault" } },
+      terminationGracePeriodSeconds: 1,
+      containers: [{
+        name: "app",
+        image: node.images.pause,
+        imagePullPolicy: "Never",
+        command: ["/bin/busybox", "sh", "-c", script],
+        env: [{ name: "VALUE", valueFrom: { secretKeyRef: { name: secret, key } } }],
+        volumeMounts: [{ name: "secret", mountPath: "/secret", readOnly: true }],
+        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+      }],
+      volumes: [{ name: "secret", secret: { secretName: secret } }],
+    },
+  };
+  await waitFor(() => kubectl(["get", "serviceaccount", "default", "-n", namespace]).then(() => true), { what: `ServiceAccount default in ${namespace}` });
+  await kubectl(["apply", "-f", "-"], JSON.stringify(pod));
+  await kubectl(["wait", "--for=condition=Ready", `pod/${name}`, "-n", namespace, "--timeout=180s"]);
+}
