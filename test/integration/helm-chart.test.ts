@@ -32,6 +32,8 @@ interface Container {
   args: string[];
   env: { name: string; value?: string }[];
   resources: unknown;
+  livenessProbe: { httpGet: { host?: string } };
+  readinessProbe: { httpGet: { host?: string } };
 }
 interface PodSpec {
   containers: Container[];
@@ -126,14 +128,16 @@ describe("helm chart", () => {
     expect((find(objects, "Service", "kubectl-seal-controller-metrics").spec as { ports: { port: number }[] }).ports[0]?.port).toBe(9090);
   });
 
-  it("runs without leader election or rotation, on the host network, with extra environment and without its namespace", () => {
+  it("runs without leader election or rotation, on the host network listening on loopback, with extra environment, without its namespace", () => {
     const objects = run.template([
-      ...["--set", "replicas=1,leaderElection.enabled=false,hostNetwork=true,namespace.create=false,keyRotationPeriod=0"],
+      ...["--set", "replicas=1,leaderElection.enabled=false,hostNetwork=true,namespace.create=false,keyRotationPeriod=0,metricsHost=127.0.0.1"],
       ...["--set", "extraEnv[0].name=KUBERNETES_SERVICE_HOST,extraEnv[0].value=127.0.0.1"],
     ]);
     const container = controller(objects);
     expect(container.args).toContain("--leader-elect=false");
     expect(container.args).toContain("--key-rotation-period=0");
+    expect(container.args).toContain("--metrics-addr=127.0.0.1:8080");
+    expect([container.livenessProbe.httpGet.host, container.readinessProbe.httpGet.host]).toEqual(["127.0.0.1", "127.0.0.1"]);
     expect(container.env.at(-1)).toEqual({ name: "KUBERNETES_SERVICE_HOST", value: "127.0.0.1" });
     expect(deployment(objects).template.spec.hostNetwork).toBe(true);
     expect(objects.filter((o) => o.kind === "Namespace")).toEqual([]);
