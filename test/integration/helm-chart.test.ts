@@ -120,10 +120,20 @@ describe("helm chart", () => {
     }
     expect(spec.template.metadata.labels).toEqual({ "app.kubernetes.io/name": "kubectl-seal-controller", team: "payments" });
     expect(spec.selector).toEqual({ matchLabels: { "app.kubernetes.io/name": "kubectl-seal-controller" } });
-    // Everything namespaced lands in the release namespace, and the controller's bindings name it.
-    for (const o of objects.filter((o) => o.metadata.namespace !== undefined)) expect(o.metadata.namespace).toBe("secrets-system");
-    const binding = find(objects, "ClusterRoleBinding", "kubectl-seal-controller") as unknown as { subjects: { namespace: string }[] };
-    expect(binding.subjects.map((s) => s.namespace)).toEqual(["secrets-system"]);
+    // Everything namespaced lands in the release namespace (but the bindings in the watched ones).
+    const watchBindings = (o: KubeObject) => o.metadata.name === "kubectl-seal-controller-watch";
+    for (const o of objects.filter((o) => o.metadata.namespace !== undefined && !watchBindings(o))) expect(o.metadata.namespace).toBe("secrets-system");
+    // Watching some namespaces, the controller's role is bound in those and its own, not cluster-wide.
+    const bindings = objects.filter((o) => o.kind.endsWith("Binding") && o.metadata.name.startsWith("kubectl-seal-controller"));
+    const where = (o: KubeObject) => `${o.kind} ${o.metadata.namespace ?? "*"} ${(o.roleRef as { name: string }).name}`;
+    expect(bindings.map(where).sort()).toEqual([
+      "ClusterRoleBinding * kubectl-seal-controller-sealedsecrets-reader",
+      "RoleBinding billing kubectl-seal-controller",
+      "RoleBinding secrets-system kubectl-seal-controller",
+      "RoleBinding secrets-system kubectl-seal-controller",
+      "RoleBinding shop kubectl-seal-controller",
+    ]);
+    for (const b of bindings) expect(b.subjects).toEqual([{ kind: "ServiceAccount", name: "kubectl-seal-controller", namespace: "secrets-system" }]);
     expect(find(objects, "Namespace", "secrets-system").metadata.labels?.["pod-security.kubernetes.io/enforce"]).toBe("baseline");
     expect((find(objects, "Service", "kubectl-seal-controller-metrics").spec as { ports: { port: number }[] }).ports[0]?.port).toBe(9090);
   });
@@ -147,6 +157,7 @@ describe("helm chart", () => {
     const dir = mkdtempSync(join(cluster().dir, "helm-values-"));
     const defaults = run.template([]);
     const nameLabel = (o: KubeObject): string | undefined => o.metadata.labels?.["app.kubernetes.io/name"];
+    const id = (o: KubeObject): string => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
     const dnsLabel = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,14}[a-z0-9])?$/);
     const labelKey = fc.oneof(
       fc.stringMatching(/^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,20}[a-zA-Z0-9])?$/),
@@ -160,12 +171,16 @@ describe("helm chart", () => {
         // Quoted: Helm reads values as YAML 1.1, where a bare y or no is a boolean (as a key: "true").
         writeFileSync(file, stringify({ extraLabels, watchNamespaces }, { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "QUOTE_DOUBLE" }));
         const objects = run.template(["--values", file]);
-        expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(defaults.map((o) => `${o.kind}/${o.metadata.name}`));
-        for (const [i, o] of objects.entries()) {
-          const name = nameLabel(defaults[i] as KubeObject);
-          const expected = o.kind === "CustomResourceDefinition" ? defaults[i]?.metadata.labels : { ...extraLabels, "app.kubernetes.io/name": name };
+        const ids = objects.map(id);
+        // All of the default objects (the cluster-wide binding is replaced by per-namespace ones when watching some).
+        const replaced = watchNamespaces.length > 0 ? ["ClusterRoleBinding//kubectl-seal-controller"] : [];
+        expect(ids).toEqual(expect.arrayContaining(defaults.map(id).filter((i) => !replaced.includes(i))));
+        for (const o of objects) {
+          const original = defaults.find((d) => id(d) === id(o));
+          const name = original ? nameLabel(original) : "kubectl-seal-controller";
+          const expected = o.kind === "CustomResourceDefinition" ? original?.metadata.labels : { ...extraLabels, "app.kubernetes.io/name": name };
           if (o.kind === "Namespace") Object.assign(expected ?? {}, { "pod-security.kubernetes.io/enforce": "restricted" });
-          expect(o.metadata.labels, `${o.kind}/${o.metadata.name}`).toEqual(expected);
+          expect(o.metadata.labels, id(o)).toEqual(expected);
         }
         const spec = deployment(objects);
         expect(spec.selector).toEqual({ matchLabels: { "app.kubernetes.io/name": "kubectl-seal-controller" } });
