@@ -1,6 +1,7 @@
-# Controller image. Not built here: this repository's development machine has no container engine, so the
-# image is built elsewhere, e.g. `docker build -t ghcr.io/kubectl-seal/controller:0.1.0 .`, and the tag
-# in manifests/deployment.yaml matches it.
+# Controller image for people who build with a container engine, e.g.
+# `docker build -t ghcr.io/kubectl-seal/controller:0.1.0 .`. A release ships the image `npm run image` builds
+# without an engine (scripts/build-image.sh, README "The controller image"); test/unit/image-config.test.ts keeps this
+# file's runtime configuration (ENV, USER, WORKDIR, EXPOSE, ENTRYPOINT) equal to that script's.
 
 # Build stage: full dependencies, compile TypeScript to dist/.
 FROM node:24-slim AS build

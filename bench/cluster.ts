@@ -22,6 +22,10 @@ const run = promisify(execFile);
 
 export interface BenchCluster {
   kubeconfig: string;
+  /** The API server's URL (https://127.0.0.1:PORT for the local control plane). */
+  server: string;
+  /** The local control plane's real node (test/control-plane/node.ts); undefined with --kubeconfig. */
+  startNode?: () => Promise<{ name: string; dir: string }>;
   kubectl: string;
   /** Scratch folder for this benchmark run (removed at the end). */
   dir: string;
@@ -34,6 +38,8 @@ export interface BenchCluster {
 interface ControlPlane {
   kubeconfig: string;
   kubectl: string;
+  server: string;
+  startNode(): Promise<{ name: string; dir: string }>;
   stop(): Promise<void>;
 }
 
@@ -58,7 +64,9 @@ export async function withCluster(
     // The floor is a good plain client: it reuses its connections, as the controller does.
     const kc = new PooledKubeConfig();
     kc.loadFromFile(kubeconfig);
-    await body({ kubeconfig, kubectl, dir, kc, core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) });
+    const server = kc.getCurrentCluster()?.server ?? "";
+    const startNode = controlPlane ? () => controlPlane!.startNode() : undefined;
+    await body({ kubeconfig, kubectl, server, ...(startNode ? { startNode } : {}), dir, kc, core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await controlPlane?.stop();

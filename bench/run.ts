@@ -5,17 +5,20 @@ import { parseArgs } from "node:util";
 import { measureCli } from "./cli.js";
 import { withCluster } from "./cluster.js";
 import { measureColdStart } from "./cold-start.js";
+import { measurePod } from "./pod.js";
 import { measureReencrypt } from "./reencrypt.js";
 import { markdownTable, newReport, updateBenchmarksMd, writeResults, type Row } from "./report.js";
 import { repoRoot } from "../test/integration/helpers/controller.js";
 import { measureSteadyState } from "./steady.js";
 import { measureUnseal } from "./unseal.js";
 
-const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt"] as const;
+const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt", "pod"] as const;
 type Group = (typeof GROUPS)[number];
+/** `pod` starts the real node and takes minutes at N=10,000: only on request (--only pod). */
+const DEFAULT_GROUPS = GROUPS.filter((g) => g !== "pod");
 
 const USAGE = `Usage: npm run bench -- [flags]
-  --only LIST            measurements to run, comma-separated: ${GROUPS.join(", ")} (default all)
+  --only LIST            measurements to run, comma-separated: ${GROUPS.join(", ")} (default all but pod)
   --n LIST               SealedSecrets for the controller cold start, comma-separated (default 2000; e.g. 2000,10000)
   --runs N               repeated runs behind every median (default 3)
   --slice-ms MS          unseal: time per contender per run (default 500)
@@ -25,6 +28,7 @@ const USAGE = `Usage: npm run bench -- [flags]
   --cli-runs N           CLI: whole-process runs of the single seal (default 20)
   --files N              CLI: Secret files in the folder sealed in one invocation (default 1000)
   --repo-files N         reencrypt: sealed files in the repository (default 500)
+  --pod-n N              pod: SealedSecrets for the controller as a Pod on the test node (default 10000)
   --kubeconfig PATH      use this cluster (admin) instead of starting a local control plane; needs --kubectl
   --kubectl PATH         kubectl for --kubeconfig
   --controller-node-options S  NODE_OPTIONS for the controller (default: the value in manifests/deployment.yaml)
@@ -42,6 +46,7 @@ export interface BenchOptions {
   cliRuns: number;
   files: number;
   repoFiles: number;
+  podN: number;
   kubeconfig: string | undefined;
   kubectl: string | undefined;
   profile: string | undefined;
@@ -61,14 +66,14 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
     args: argv,
     strict: true,
     options: Object.fromEntries(
-      ["help", "only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
+      ["help", "only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "pod-n", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
         (name) => [name, { type: name === "help" ? ("boolean" as const) : ("string" as const) }],
       ),
     ),
   });
   if (values["help"] === true) return "help";
   const get = (name: string): string | undefined => values[name] as string | undefined;
-  const only = (get("only") ?? GROUPS.join(",")).split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const only = (get("only") ?? DEFAULT_GROUPS.join(",")).split(",").map((s) => s.trim()).filter((s) => s !== "");
   for (const group of only) {
     if (!(GROUPS as readonly string[]).includes(group)) throw new Error(`--only: unknown measurement "${group}": use ${GROUPS.join(", ")}`);
   }
@@ -84,6 +89,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
     cliRuns: positive(get("cli-runs"), 20, "cli-runs"),
     files: positive(get("files"), 1000, "files"),
     repoFiles: positive(get("repo-files"), 500, "repo-files"),
+    podN: positive(get("pod-n"), 10_000, "pod-n"),
     kubeconfig: get("kubeconfig"),
     kubectl: get("kubectl"),
     profile: get("profile") === undefined ? undefined : resolve(get("profile") ?? ""),
@@ -125,6 +131,7 @@ async function main(): Promise<void> {
       if (wants("cold-start")) add(await measureColdStart(cluster, options, progress));
       if (wants("steady")) add(await measureSteadyState(cluster, options, progress));
       if (wants("reencrypt")) add(await measureReencrypt(cluster, options, progress));
+      if (wants("pod")) add(await measurePod(cluster, options, progress));
     });
   }
 

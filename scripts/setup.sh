@@ -8,6 +8,14 @@ NEEDED=(
   "age:age"            # interop tests: the standard age CLI decrypts what we seal (Debian's age 1.1.x: X25519 only)
   "age-keygen:age"
   "openssl:openssl"
+  # npm run image (scripts/build-image.sh): OCI images without a container engine
+  "umoci:umoci"
+  "skopeo:skopeo"
+  # the test node (test/control-plane/node.ts): runtime, OCI runtime, the loopback CNI plugin
+  "containerd:containerd"
+  "ctr:containerd"
+  "runc:runc"
+  "/usr/lib/cni/loopback:containernetworking-plugins"
 )
 
 missing=()

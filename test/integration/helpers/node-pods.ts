@@ -3,16 +3,14 @@
 // sha256 hashes of what it reads from a Secret.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { cluster, startNode } from "../../control-plane/cluster.ts";
 import type { NodeInfo } from "../../control-plane/cluster.ts";
-import { repoRoot } from "./controller.js";
+import { applyNodeOverlay, CONTROLLER_NS, DEPLOYMENT, rollout } from "./node-overlay.js";
 import { waitFor } from "./wait.js";
 
 const run = promisify(execFile);
-export const CONTROLLER_NS = "kubectl-seal";
-export const DEPLOYMENT = "kubectl-seal-controller";
+export { CONTROLLER_NS, DEPLOYMENT };
 
 /** Everything kubectl printed in this test file, so a test can prove no value was ever shown. */
 export const kubectlOutput: string[] = [];
@@ -36,21 +34,10 @@ export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-/**
- * Starts (or joins) the node, then installs the controller as shipped plus test/node-overlay: the ConfigMap the
- * overlay reads KUBERNETES_SERVICE_HOST/PORT from first, then `kubectl apply -k`; resolves once the Deployment's
- * Pod is Ready (its readiness probe passed).
- */
+/** Starts (or joins) the node, then installs the controller with test/node-overlay (helpers/node-overlay.ts). */
 export async function installControllerOnNode(): Promise<NodeInfo> {
   const node = await startNode();
-  const server = new URL(cluster().server);
-  const namespace = await kubectl(["create", "namespace", CONTROLLER_NS, "--dry-run=client", "-o", "yaml"]);
-  await kubectl(["apply", "-f", "-"], namespace);
-  const config = await kubectl(["create", "configmap", "kubectl-seal-api-server", "-n", CONTROLLER_NS, "--dry-run=client", "-o", "yaml",
-    `--from-literal=KUBERNETES_SERVICE_HOST=${server.hostname}`, `--from-literal=KUBERNETES_SERVICE_PORT=${server.port}`]);
-  await kubectl(["apply", "-f", "-"], config);
-  await kubectl(["apply", "-k", join(repoRoot, "test/node-overlay")]);
-  await kubectl(["rollout", "status", `deployment/${DEPLOYMENT}`, "-n", CONTROLLER_NS, "--timeout=300s"]);
+  await applyNodeOverlay(kubectl, cluster().server);
   return node;
 }
 
@@ -79,7 +66,7 @@ export async function addStandbyDeployment(): Promise<string> {
     spec: { ...deployment.spec, selector: { matchLabels: labels }, template: { ...deployment.spec.template, metadata: { labels } } },
   };
   await kubectl(["apply", "-f", "-"], JSON.stringify(copy));
-  await kubectl(["rollout", "status", `deployment/${name}`, "-n", CONTROLLER_NS, "--timeout=300s"]);
+  await rollout(kubectl, name);
   return name;
 }
 

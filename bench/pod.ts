@@ -1,0 +1,112 @@
+// 7. The controller as a Pod on the test node (test/control-plane/node.ts), as manifests/ ships it plus
+// test/node-overlay, under its 256Mi limit: N SealedSecrets exist while the Deployment is scaled to 0; from the scale
+// to 1, the time until every Secret exists and every SealedSecret is Ready (Pod start included), the peak memory of
+// the container's cgroup (memory.max_usage_in_bytes: what the limit is enforced on, page cache included) and the
+// container's restarts. Run once: at N=10,000 it takes minutes.
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { applyNodeOverlay, CONTROLLER_NS, DEPLOYMENT } from "../test/integration/helpers/node-overlay.js";
+import type { Kubectl } from "../test/integration/helpers/node-overlay.js";
+import { namespace, publishedBundle, type BenchCluster } from "./cluster.js";
+import { cleanUp, sealAll } from "./cold-start.js";
+import { forEachConcurrently } from "./pool.js";
+import type { Row } from "./report.js";
+import { figure } from "./stats.js";
+import { watchReady, watchSecrets } from "./watch.js";
+
+const run = promisify(execFile);
+const PEAK_TARGET_MIB = 200;
+
+export interface PodOptions {
+  podN: number;
+}
+
+interface Container {
+  restarts: number;
+  lastTermination: string;
+  cgroup: string;
+}
+
+/** The controller container's restart count and its memory cgroup (cgroup v1, under the node's cgroup root). */
+async function container(kubectl: Kubectl, nodeDir: string): Promise<Container> {
+  const pods = JSON.parse(await kubectl(["get", "pods", "-n", CONTROLLER_NS, "-l", `app.kubernetes.io/name=${DEPLOYMENT}`, "-o", "json"]));
+  const pod = pods.items.find((p: { metadata: { deletionTimestamp?: string } }) => p.metadata.deletionTimestamp === undefined);
+  const status = pod?.status?.containerStatuses?.[0];
+  if (!status?.containerID) throw new Error("the controller Pod has no running container");
+  const root = (await readFile(join(nodeDir, "cgroup-root"), "utf8")).trim();
+  const qos = String(pod.status.qosClass).toLowerCase();
+  const id = String(status.containerID).replace(/^containerd:\/\//, "");
+  return {
+    restarts: status.restartCount as number,
+    lastTermination: status.lastState?.terminated?.reason ?? "",
+    cgroup: join("/sys/fs/cgroup/memory", root, "kubepods", qos, `pod${pod.metadata.uid}`, id),
+  };
+}
+
+export async function measurePod(cluster: BenchCluster, o: PodOptions, progress: (line: string) => void): Promise<Row[]> {
+  const id = `pod-${o.podN}`;
+  const measurement = `7. Controller as a Pod (256Mi limit), N=${o.podN.toLocaleString("en-US")}`;
+  const target = `0 restarts, peak < ${PEAK_TARGET_MIB} MiB`;
+  if (cluster.startNode === undefined) return [{ id, measurement, target, note: "not measured: needs the local control plane's node (no --kubeconfig)" }];
+  const kubectl: Kubectl = async (args, input) => {
+    const child = run(cluster.kubectl, ["--kubeconfig", cluster.kubeconfig, ...args], { maxBuffer: 256 << 20 });
+    if (input !== undefined) child.child.stdin?.end(input);
+    return (await child).stdout;
+  };
+  progress(`pod N=${o.podN}: starting the node and installing the controller`);
+  const node = await cluster.startNode();
+  await applyNodeOverlay(kubectl, cluster.server);
+  const bundle = await publishedBundle(cluster, CONTROLLER_NS);
+  await kubectl(["scale", "deployment", DEPLOYMENT, "-n", CONTROLLER_NS, "--replicas=0"]);
+  await kubectl(["wait", "--for=delete", "pod", "-l", `app.kubernetes.io/name=${DEPLOYMENT}`, "-n", CONTROLLER_NS, "--timeout=120s"]);
+
+  const ns = await namespace(cluster, "bench-pod");
+  try {
+    progress(`pod N=${o.podN}: sealing and creating the SealedSecrets`);
+    const sealed = await sealAll(bundle, ns, o.podN);
+    await forEachConcurrently(sealed, 16, async (body) => {
+      await cluster.custom.createNamespacedCustomObject({ group: "seal.dev", version: "v1alpha1", namespace: ns, plural: "sealedsecrets", body });
+    });
+    const secrets = await watchSecrets(cluster, ns);
+    const ready = await watchReady(cluster, ns);
+    const names = sealed.map((s) => s.metadata.name ?? "");
+    const timeoutMs = Math.max(300_000, o.podN * 30);
+    progress(`pod N=${o.podN}: scaling the controller to 1`);
+    const start = performance.now();
+    await kubectl(["scale", "deployment", DEPLOYMENT, "-n", CONTROLLER_NS, "--replicas=1"]);
+    // A timeout (e.g. a container killed over and over at its limit) still reports memory and restarts.
+    let unfinished = "";
+    try {
+      await Promise.all([secrets.until(names, timeoutMs, `${o.podN} Secrets in ${ns}`), ready.until(names, timeoutMs, `${o.podN} Ready SealedSecrets in ${ns}`)]);
+    } catch (error) {
+      unfinished = `; NOT all unsealed: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      secrets.stop();
+      ready.stop();
+    }
+    const seconds = (Math.max(...secrets.at.values(), ...ready.at.values()) - start) / 1000;
+    const c = await container(kubectl, node.dir);
+    const peakMiB = Number(await readFile(join(c.cgroup, "memory.max_usage_in_bytes"), "utf8")) / 2 ** 20;
+    const limitMiB = Number(await readFile(join(c.cgroup, "memory.limit_in_bytes"), "utf8")) / 2 ** 20;
+    const restarts = `${c.restarts} restart(s)${c.lastTermination ? ` (last: ${c.lastTermination})` : ""}`;
+    return [
+      {
+        id: `${id}-cold-start`, measurement: `${measurement}: cold start (scale to 1 → all unsealed)`, result: figure([seconds], "s"), target: "–",
+        informational: true, note: `${secrets.at.size} Secrets, ${ready.at.size} Ready${unfinished}`,
+      },
+      {
+        id: `${id}-memory`,
+        measurement: `${measurement}: peak container memory, restarts`,
+        result: figure([peakMiB], "MiB"),
+        target,
+        met: c.restarts === 0 && peakMiB < PEAK_TARGET_MIB,
+        note: `${restarts}; cgroup limit ${limitMiB} MiB; peak = memory.max_usage_in_bytes (includes page cache)`,
+      },
+    ];
+  } finally {
+    await kubectl(["delete", "deployment", DEPLOYMENT, "-n", CONTROLLER_NS, "--wait=true", "--timeout=120s"]).catch(() => "");
+    await cleanUp(cluster, [ns]);
+  }
+}
