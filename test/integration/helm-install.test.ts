@@ -119,11 +119,14 @@ describe("helm install on the real node", () => {
     assertNoneContain({ "helm output": helmOutput.join("\n"), "controller logs": logs, "kubectl output": kubectlOutput.join("\n") }, values);
   });
 
-  it("applies changed values with helm upgrade", async () => {
-    const result = helmOn(["upgrade", "kubectl-seal", "charts/kubectl-seal", "-n", namespace, "--reuse-values", "--set", "logLevel=debug"]);
+  it("applies changed values with helm upgrade, rolling the controller Pod", async () => {
+    const args = ["upgrade", "kubectl-seal", "charts/kubectl-seal", "-n", namespace, "--reuse-values", "--set", "logLevel=debug"];
+    const result = helmOn([...args, "--wait", "--timeout", "5m"]);
     expect(result.status).toBe(0);
     const deployment = await apps.readNamespacedDeployment({ name: DEPLOYMENT, namespace });
     expect(deployment.spec?.template.spec?.containers[0]?.args).toContain("--log-level=debug");
+    expect(deployment.status?.updatedReplicas).toBe(1);
+    expect(deployment.status?.readyReplicas).toBe(1);
   });
 
   it("uninstalls the release but keeps the namespace holding the keys, and the CRDs", async () => {
