@@ -4,6 +4,7 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
+import { appPod } from "../../control-plane/app-pod.ts";
 import { cluster, startNode } from "../../control-plane/cluster.ts";
 import type { NodeInfo } from "../../control-plane/cluster.ts";
 import { applyNodeOverlay, CONTROLLER_NS, DEPLOYMENT, rollout } from "./node-overlay.js";
@@ -70,42 +71,9 @@ export async function addStandbyDeployment(): Promise<string> {
   return name;
 }
 
-/**
- * An application Pod (busybox from the node's pause image, no network) that reads Secret `secret` key `key` as the
- * environment variable VALUE and as the file /secret/<key>, and prints only their sha256: "env <hash>" once, then
- * "file <hash>" each time the file's content changes.
- */
+/** Starts control-plane/app-pod.ts's application Pod reading Secret `secret` key `key`; resolves once it is Ready. */
 export async function startAppPod(namespace: string, name: string, secret: string, key: string, node: NodeInfo): Promise<void> {
-  // Applets called through /bin/busybox: the image has nothing else (no PATH, no applet links).
-  const script = `b=/bin/busybox
-printf '%s' "$VALUE" | $b sha256sum | $b sed 's/ .*//; s/^/env /'
-last=""
-while true; do
-  now=$($b sha256sum </secret/${key} | $b sed 's/ .*//')
-  if [ "$now" != "$last" ]; then echo "file $now"; last=$now; fi
-  $b sleep 1
-done`;
-  const pod = {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name, namespace },
-    spec: {
-      nodeName: node.name,
-      automountServiceAccountToken: false,
-      securityContext: { runAsNonRoot: true, runAsUser: 65535, seccompProfile: { type: "RuntimeDefault" } },
-      terminationGracePeriodSeconds: 1,
-      containers: [{
-        name: "app",
-        image: node.images.pause,
-        imagePullPolicy: "Never",
-        command: ["/bin/busybox", "sh", "-c", script],
-        env: [{ name: "VALUE", valueFrom: { secretKeyRef: { name: secret, key } } }],
-        volumeMounts: [{ name: "secret", mountPath: "/secret", readOnly: true }],
-        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-      }],
-      volumes: [{ name: "secret", secret: { secretName: secret } }],
-    },
-  };
+  const pod = appPod(namespace, name, secret, key, node);
   await waitFor(() => kubectl(["get", "serviceaccount", "default", "-n", namespace]).then(() => true), { what: `ServiceAccount default in ${namespace}` });
   await kubectl(["apply", "-f", "-"], JSON.stringify(pod));
   await kubectl(["wait", "--for=condition=Ready", `pod/${name}`, "-n", namespace, "--timeout=180s"]);
