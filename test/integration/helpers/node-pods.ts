@@ -4,6 +4,7 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
+import { freePort } from "../../control-plane/api.ts";
 import { appPod } from "../../control-plane/app-pod.ts";
 import { cluster, startNode } from "../../control-plane/cluster.ts";
 import type { NodeInfo } from "../../control-plane/cluster.ts";
@@ -38,7 +39,7 @@ export function sha256(text: string): string {
 /** Starts (or joins) the node, then installs the controller with test/node-overlay (helpers/node-overlay.ts). */
 export async function installControllerOnNode(): Promise<NodeInfo> {
   const node = await startNode();
-  await applyNodeOverlay(kubectl, cluster().server);
+  await applyNodeOverlay(kubectl, cluster().server, await freePort());
   return node;
 }
 
@@ -50,15 +51,16 @@ export async function readyControllerPods(): Promise<string[]> {
 }
 
 /**
- * A second controller Deployment (`<name>-b`, health port 18081): on one node two hostNetwork replicas of one
+ * A second controller Deployment (`<name>-b`, another free host port): on one node two hostNetwork replicas of one
  * Deployment would need the same host port, so the standby replica is a copy of the first on another port.
  */
 export async function addStandbyDeployment(): Promise<string> {
   const deployment = JSON.parse(await kubectl(["get", "deployment", DEPLOYMENT, "-n", CONTROLLER_NS, "-o", "json"]));
   const name = `${DEPLOYMENT}-b`;
+  const port = await freePort();
   const container = deployment.spec.template.spec.containers[0];
-  container.args = container.args.map((a: string) => a.replace("127.0.0.1:18080", "127.0.0.1:18081"));
-  container.ports[0].containerPort = 18081;
+  container.args = container.args.map((a: string) => (a.startsWith("--metrics-addr=") ? `--metrics-addr=127.0.0.1:${port}` : a));
+  container.ports[0].containerPort = port;
   const labels = { ...deployment.spec.selector.matchLabels, "seal.dev/test-replica": "b" };
   const copy = {
     apiVersion: "apps/v1",
