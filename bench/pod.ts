@@ -57,7 +57,7 @@ export async function measurePod(cluster: BenchCluster, o: PodOptions, progress:
   };
   progress(`pod N=${o.podN}: starting the node and installing the controller`);
   const node = await cluster.startNode();
-  await applyNodeOverlay(kubectl, cluster.server);
+  await applyNodeOverlay(kubectl, cluster.server, 20_000 + (process.pid % 10_000)); // a host port no other run uses
   const bundle = await publishedBundle(cluster, CONTROLLER_NS);
   await kubectl(["scale", "deployment", DEPLOYMENT, "-n", CONTROLLER_NS, "--replicas=0"]);
   await kubectl(["wait", "--for=delete", "pod", "-l", `app.kubernetes.io/name=${DEPLOYMENT}`, "-n", CONTROLLER_NS, "--timeout=120s"]);
@@ -67,7 +67,11 @@ export async function measurePod(cluster: BenchCluster, o: PodOptions, progress:
     progress(`pod N=${o.podN}: sealing and creating the SealedSecrets`);
     const sealed = await sealAll(bundle, ns, o.podN);
     await forEachConcurrently(sealed, 16, async (body) => {
-      await cluster.custom.createNamespacedCustomObject({ group: "seal.dev", version: "v1alpha1", namespace: ns, plural: "sealedsecrets", body });
+      const create = () => cluster.custom.createNamespacedCustomObject({ group: "seal.dev", version: "v1alpha1", namespace: ns, plural: "sealedsecrets", body });
+      // One retry: the API server may close an HTTP/2 connection (GOAWAY) under the burst; 409 means the first try landed.
+      await create().catch(() => create()).catch((error: unknown) => {
+        if ((error as { code?: number }).code !== 409) throw error;
+      });
     });
     const secrets = await watchSecrets(cluster, ns);
     const ready = await watchReady(cluster, ns);

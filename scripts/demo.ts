@@ -1,12 +1,13 @@
 // `npm run demo` (scripts/demo.sh builds first): the whole story on a real local control plane, each step shown
 // with the command a user would type. Fails (non-zero exit) on the first step that does not do what it says.
 import { spawn, spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import git from "isomorphic-git";
+import { appPod } from "../test/control-plane/app-pod.ts";
 import { startControlPlane } from "../test/control-plane/control-plane.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -107,6 +108,16 @@ try {
   step("The controller's audit trail: one JSON line per key change, unseal, request (never a value)");
   await waitUntil("the audit line of the verify request", () => auditLines.some((line) => line.includes('"what":"Verified"')));
   for (const line of auditLines) process.stdout.write(`${line}\n`);
+  step("An application Pod on a real node reads the password from the Secret (it prints only its sha256)");
+  process.stdout.write("(starting a node: containerd + kubelet, with images built by scripts/build-image.sh; about a minute)\n");
+  const node = await cluster.startNode();
+  run("kubectl apply -f -", { input: JSON.stringify(appPod("demo", "app", "db-credentials", "password", node)) });
+  run("kubectl wait --for=condition=Ready pod/app -n demo --timeout=180s");
+  await waitUntil("the application's output", "kubectl logs -n demo app | grep -q '^file '");
+  const printed = run("kubectl logs -n demo app");
+  const sealed = createHash("sha256").update(password).digest("hex");
+  if (!printed.includes(`env ${sealed}`) || !printed.includes(`file ${sealed}`)) throw new Error("demo: the Pod read another value than the one sealed");
+  process.stdout.write(`sha256 of the password sealed at the start: ${sealed} (matches the Pod's env and file)\n`);
   step("Done: everything the demo started is stopped and deleted now");
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

@@ -19,7 +19,7 @@ const run = promisify(execFile);
 const here = fileURLToPath(new URL(".", import.meta.url));
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
-/** What a test needs to use the node (also the `node` inject key). */
+/** What a test needs to use the node (what cluster.ts startNode() resolves to). */
 export interface NodeInfo {
   /** The Node object's name (the kubelet registers as `localhost`, which resolves to 127.0.0.1). */
   name: string;

@@ -4,6 +4,8 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
+import { freePort } from "../../control-plane/api.ts";
+import { appPod } from "../../control-plane/app-pod.ts";
 import { cluster, startNode } from "../../control-plane/cluster.ts";
 import type { NodeInfo } from "../../control-plane/cluster.ts";
 import { applyNodeOverlay, CONTROLLER_NS, DEPLOYMENT, rollout } from "./node-overlay.js";
@@ -37,7 +39,7 @@ export function sha256(text: string): string {
 /** Starts (or joins) the node, then installs the controller with test/node-overlay (helpers/node-overlay.ts). */
 export async function installControllerOnNode(): Promise<NodeInfo> {
   const node = await startNode();
-  await applyNodeOverlay(kubectl, cluster().server);
+  await applyNodeOverlay(kubectl, cluster().server, await freePort());
   return node;
 }
 
@@ -49,15 +51,16 @@ export async function readyControllerPods(): Promise<string[]> {
 }
 
 /**
- * A second controller Deployment (`<name>-b`, health port 18081): on one node two hostNetwork replicas of one
+ * A second controller Deployment (`<name>-b`, another free host port): on one node two hostNetwork replicas of one
  * Deployment would need the same host port, so the standby replica is a copy of the first on another port.
  */
 export async function addStandbyDeployment(): Promise<string> {
   const deployment = JSON.parse(await kubectl(["get", "deployment", DEPLOYMENT, "-n", CONTROLLER_NS, "-o", "json"]));
   const name = `${DEPLOYMENT}-b`;
+  const port = await freePort();
   const container = deployment.spec.template.spec.containers[0];
-  container.args = container.args.map((a: string) => a.replace("127.0.0.1:18080", "127.0.0.1:18081"));
-  container.ports[0].containerPort = 18081;
+  container.args = container.args.map((a: string) => (a.startsWith("--metrics-addr=") ? `--metrics-addr=127.0.0.1:${port}` : a));
+  container.ports[0].containerPort = port;
   const labels = { ...deployment.spec.selector.matchLabels, "seal.dev/test-replica": "b" };
   const copy = {
     apiVersion: "apps/v1",
@@ -70,42 +73,9 @@ export async function addStandbyDeployment(): Promise<string> {
   return name;
 }
 
-/**
- * An application Pod (busybox from the node's pause image, no network) that reads Secret `secret` key `key` as the
- * environment variable VALUE and as the file /secret/<key>, and prints only their sha256: "env <hash>" once, then
- * "file <hash>" each time the file's content changes.
- */
+/** Starts control-plane/app-pod.ts's application Pod reading Secret `secret` key `key`; resolves once it is Ready. */
 export async function startAppPod(namespace: string, name: string, secret: string, key: string, node: NodeInfo): Promise<void> {
-  // Applets called through /bin/busybox: the image has nothing else (no PATH, no applet links).
-  const script = `b=/bin/busybox
-printf '%s' "$VALUE" | $b sha256sum | $b sed 's/ .*//; s/^/env /'
-last=""
-while true; do
-  now=$($b sha256sum </secret/${key} | $b sed 's/ .*//')
-  if [ "$now" != "$last" ]; then echo "file $now"; last=$now; fi
-  $b sleep 1
-done`;
-  const pod = {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name, namespace },
-    spec: {
-      nodeName: node.name,
-      automountServiceAccountToken: false,
-      securityContext: { runAsNonRoot: true, runAsUser: 65535, seccompProfile: { type: "RuntimeDefault" } },
-      terminationGracePeriodSeconds: 1,
-      containers: [{
-        name: "app",
-        image: node.images.pause,
-        imagePullPolicy: "Never",
-        command: ["/bin/busybox", "sh", "-c", script],
-        env: [{ name: "VALUE", valueFrom: { secretKeyRef: { name: secret, key } } }],
-        volumeMounts: [{ name: "secret", mountPath: "/secret", readOnly: true }],
-        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-      }],
-      volumes: [{ name: "secret", secret: { secretName: secret } }],
-    },
-  };
+  const pod = appPod(namespace, name, secret, key, node);
   await waitFor(() => kubectl(["get", "serviceaccount", "default", "-n", namespace]).then(() => true), { what: `ServiceAccount default in ${namespace}` });
   await kubectl(["apply", "-f", "-"], JSON.stringify(pod));
   await kubectl(["wait", "--for=condition=Ready", `pod/${name}`, "-n", namespace, "--timeout=180s"]);
