@@ -20,14 +20,14 @@ export interface ColdStartOptions {
 }
 
 const RSS_TARGET_N = 10_000;
-const SETUP_CONCURRENCY = 16;
+export const SETUP_CONCURRENCY = 16;
 
 /** The plaintext of object i: two values, as a typical database credential. */
 function valuesOf(i: number): Record<string, string> {
   return { username: `app-user-${i}`, password: `p-${i}-${"x".repeat(24)}` };
 }
 
-async function sealAll(bundle: KeyBundle, ns: string, n: number): Promise<SealedSecret[]> {
+export async function sealAll(bundle: KeyBundle, ns: string, n: number): Promise<SealedSecret[]> {
   const sealed: SealedSecret[] = [];
   for (let i = 0; i < n; i++) {
     const data = Object.fromEntries(Object.entries(valuesOf(i)).map(([k, v]) => [k, new TextEncoder().encode(v)]));
@@ -38,7 +38,7 @@ async function sealAll(bundle: KeyBundle, ns: string, n: number): Promise<Sealed
 }
 
 /** Deletes namespaces and waits until they are gone, so the next run does not share the API server with the GC. */
-async function cleanUp(cluster: BenchCluster, names: string[]): Promise<void> {
+export async function cleanUp(cluster: BenchCluster, names: string[]): Promise<void> {
   await dropNamespaces(cluster, names);
   const deadline = Date.now() + 600_000;
   for (const name of names) {

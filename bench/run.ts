@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { measureCli } from "./cli.js";
+import { measureMemory } from "./memory.js";
 import { withCluster } from "./cluster.js";
 import { measureColdStart } from "./cold-start.js";
 import { measureReencrypt } from "./reencrypt.js";
@@ -11,12 +12,13 @@ import { repoRoot } from "../test/integration/helpers/controller.js";
 import { measureSteadyState } from "./steady.js";
 import { measureUnseal } from "./unseal.js";
 
-const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt"] as const;
+const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt", "memory"] as const;
 type Group = (typeof GROUPS)[number];
 
 const USAGE = `Usage: npm run bench -- [flags]
   --only LIST            measurements to run, comma-separated: ${GROUPS.join(", ")} (default all)
   --n LIST               SealedSecrets for the controller cold start, comma-separated (default 2000; e.g. 2000,10000)
+  --memory-n LIST        SealedSecrets for the cold start in the Deployment's memory limit (cgroup), once each (default 10000,20000)
   --runs N               repeated runs behind every median (default 3)
   --slice-ms MS          unseal: time per contender per run (default 500)
   --rate N               steady state: SealedSecrets created per second (default 50)
@@ -34,6 +36,7 @@ const USAGE = `Usage: npm run bench -- [flags]
 export interface BenchOptions {
   only: Group[];
   n: number[];
+  memoryN: number[];
   runs: number;
   sliceMs: number;
   rate: number;
@@ -61,7 +64,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
     args: argv,
     strict: true,
     options: Object.fromEntries(
-      ["help", "only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
+      ["help", "only", "n", "memory-n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
         (name) => [name, { type: name === "help" ? ("boolean" as const) : ("string" as const) }],
       ),
     ),
@@ -76,6 +79,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
   return {
     only: only as Group[],
     n: (get("n") ?? "2000").split(",").map((s) => positive(s.trim(), 0, "n")),
+    memoryN: (get("memory-n") ?? "10000,20000").split(",").map((s) => positive(s.trim(), 0, "memory-n")),
     runs: positive(get("runs"), 3, "runs"),
     sliceMs: positive(get("slice-ms"), 500, "slice-ms"),
     rate: positive(get("rate"), 50, "rate"),
@@ -125,6 +129,7 @@ async function main(): Promise<void> {
       if (wants("cold-start")) add(await measureColdStart(cluster, options, progress));
       if (wants("steady")) add(await measureSteadyState(cluster, options, progress));
       if (wants("reencrypt")) add(await measureReencrypt(cluster, options, progress));
+      if (wants("memory")) add(await measureMemory(cluster, options, progress));
     });
   }
 

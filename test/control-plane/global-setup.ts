@@ -19,7 +19,7 @@ declare module "vitest" {
     dir: string;
     tokens: Tokens;
     kubeconfigs: Record<User, string>;
-    /** Loopback URL of the control endpoint; cluster.ts's restartApiServer() posts to it. */
+    /** Loopback URL of the control endpoint; cluster.ts's restartApiServer() and restartEtcd() post to it. */
     controlPlaneControl: string;
   }
 }
@@ -59,11 +59,16 @@ function serveControl(cluster: ControlPlane): Promise<{ url: string; server: Ser
   const secret = randomBytes(16).toString("hex");
   let queue = Promise.resolve(); // one restart at a time
   const server = createServer((request, response) => {
-    if (request.method !== "POST" || request.url !== `/${secret}/restart-apiserver`) {
+    const restarts: Record<string, () => Promise<void>> = {
+      [`/${secret}/restart-apiserver`]: () => cluster.restartApiServer(),
+      [`/${secret}/restart-etcd`]: () => cluster.restartEtcd(),
+    };
+    const restart = restarts[request.url ?? ""];
+    if (request.method !== "POST" || restart === undefined) {
       response.writeHead(404).end();
       return;
     }
-    queue = queue.then(() => cluster.restartApiServer()).then(
+    queue = queue.then(restart).then(
       () => void response.writeHead(204).end(),
       (error: unknown) => void response.writeHead(500).end(String(error)),
     );
