@@ -102,6 +102,7 @@ async function main(): Promise<void> {
   while (!stopping) {
     await elector.run(lead, stepDown);
     await ending;
+    if (!stopping) log.info("leader term ended; campaigning again", { identity });
   }
 }
 
