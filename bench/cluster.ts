@@ -98,7 +98,7 @@ export interface ControllerRun {
 
 interface Container {
   env?: { name: string; value?: unknown }[];
-  resources?: { limits?: { memory?: string } };
+  resources?: { limits?: { memory?: string }; requests?: { memory?: string } };
 }
 
 function deploymentContainer(): Container {
@@ -114,11 +114,11 @@ export function deploymentEnv(): Record<string, string> {
   return Object.fromEntries(env.filter((e) => typeof e.value === "string").map((e) => [e.name, e.value as string]));
 }
 
-/** The controller container's memory limit in manifests/deployment.yaml, in bytes (binary suffixes, e.g. 256Mi). */
-export function deploymentMemoryLimit(): number {
-  const text = deploymentContainer().resources?.limits?.memory ?? "";
+/** The controller container's memory limit (or request) in manifests/deployment.yaml, in bytes (e.g. 256Mi). */
+export function deploymentMemoryLimit(which: "limits" | "requests" = "limits"): number {
+  const text = deploymentContainer().resources?.[which]?.memory ?? "";
   const match = /^(\d+)(Ki|Mi|Gi)?$/.exec(text);
-  if (match === null) throw new Error(`manifests/deployment.yaml: memory limit "${text}" is not a number with Ki, Mi or Gi`);
+  if (match === null) throw new Error(`manifests/deployment.yaml: memory ${which} "${text}" is not a number with Ki, Mi or Gi`);
   return Number(match[1]) * 1024 ** ["", "Ki", "Mi", "Gi"].indexOf(match[2] ?? "");
 }
 
