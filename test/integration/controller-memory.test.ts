@@ -13,7 +13,7 @@ import { assertNoneContain, createNamespace, kube, publishedBundle, uniqueName }
 import type { Kube } from "./helpers/kube.js";
 import { ensureCrds } from "./keys-support.js";
 
-const N = 200;
+const N = 100;
 let k: Kube;
 const values: string[] = [];
 const procs: ControllerProcess[] = [];
