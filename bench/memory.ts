@@ -33,7 +33,16 @@ async function run(cluster: BenchCluster, controllerNs: string, n: number, progr
   progress(`memory N=${n}: sealing and creating ${n} SealedSecrets`);
   const sealed = await sealAll(bundle, ns, n);
   await forEachConcurrently(sealed, SETUP_CONCURRENCY, async (body) => {
-    await cluster.custom.createNamespacedCustomObject({ group: "seal.dev", version: "v1alpha1", namespace: ns, plural: "sealedsecrets", body });
+    // Thousands of creates on a loaded machine: a dropped connection (HTTP/2 GOAWAY) is retried, a 409 means done.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await cluster.custom.createNamespacedCustomObject({ group: "seal.dev", version: "v1alpha1", namespace: ns, plural: "sealedsecrets", body });
+        return;
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 409) return;
+        if (attempt >= 5) throw err;
+      }
+    }
   });
   sealed.length = 0; // the bench process's memory is not measured, but 20,000 sealed objects are not free
   const names = Array.from({ length: n }, (_, i) => `app-${i}`);
