@@ -81,7 +81,7 @@ describe("controller faults", () => {
   it.each([
     ["kube-apiserver", restartApiServer],
     ["etcd", restartEtcd],
-  ])("rides out a %s restart during a cold start; Events are retried, none dropped", async (_, restart) => {
+  ])("rides out a restart of %s during a cold start; Events are retried, none dropped", async (_, restart) => {
     const { appNs, expected } = await appWith(60);
     const proc = await controller(appNs);
     await waitSomeUnsealed(k, appNs, expected, 10);
