@@ -100,15 +100,34 @@ export interface ControllerRun {
   /** NODE_OPTIONS for the controller, e.g. a heap limit like the one a container's memory limit implies. */
   nodeOptions?: string;
   name: string;
+  /** Rewrites the command line (e.g. to start the controller in a memory cgroup). */
+  launch?: (command: string, args: string[]) => { command: string; args: string[] };
+}
+
+interface Container {
+  env?: { name: string; value?: unknown }[];
+  resources?: { limits?: { memory?: string }; requests?: { memory?: string } };
+}
+
+function deploymentContainer(): Container {
+  const doc = parse(readFileSync(join(repoRoot, "manifests/deployment.yaml"), "utf8")) as {
+    spec?: { template?: { spec?: { containers?: Container[] } } };
+  };
+  return doc.spec?.template?.spec?.containers?.[0] ?? {};
 }
 
 /** The literal environment of the controller container in manifests/deployment.yaml (NODE_OPTIONS, MALLOC_ARENA_MAX). */
-function deploymentEnv(): Record<string, string> {
-  const doc = parse(readFileSync(join(repoRoot, "manifests/deployment.yaml"), "utf8")) as {
-    spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: unknown }[] }[] } } };
-  };
-  const env = doc.spec?.template?.spec?.containers?.[0]?.env ?? [];
+export function deploymentEnv(): Record<string, string> {
+  const env = deploymentContainer().env ?? [];
   return Object.fromEntries(env.filter((e) => typeof e.value === "string").map((e) => [e.name, e.value as string]));
+}
+
+/** The controller container's memory limit (or request) in manifests/deployment.yaml, in bytes (e.g. 256Mi). */
+export function deploymentMemoryLimit(which: "limits" | "requests" = "limits"): number {
+  const text = deploymentContainer().resources?.[which]?.memory ?? "";
+  const match = /^(\d+)(Ki|Mi|Gi)?$/.exec(text);
+  if (match === null) throw new Error(`manifests/deployment.yaml: memory ${which} "${text}" is not a number with Ki, Mi or Gi`);
+  return Number(match[1]) * 1024 ** ["", "Ki", "Mi", "Gi"].indexOf(match[2] ?? "");
 }
 
 /**
@@ -121,7 +140,7 @@ export function controller(cluster: BenchCluster, controllerNamespace: string, o
   const shipped = deploymentEnv();
   const nodeOptions = [o.nodeOptions ?? shipped["NODE_OPTIONS"] ?? "", o.profileDir === undefined ? "" : `--cpu-prof --cpu-prof-dir=${o.profileDir}`].join(" ").trim();
   const env: Record<string, string> = { ...shipped, ...(nodeOptions === "" ? {} : { NODE_OPTIONS: nodeOptions }) };
-  return startController({ kubeconfig: cluster.kubeconfig, namespace: controllerNamespace, watchNamespaces: o.watchNamespaces, args, env, name: o.name });
+  return startController({ kubeconfig: cluster.kubeconfig, namespace: controllerNamespace, watchNamespaces: o.watchNamespaces, args, env, name: o.name, launch: o.launch });
 }
 
 /** Runs a controller once so it creates its keys and publishes the signed bundle; returns the bundle. */

@@ -20,7 +20,7 @@ export interface ColdStartOptions {
 }
 
 const RSS_TARGET_N = 10_000;
-const SETUP_CONCURRENCY = 16;
+export const SETUP_CONCURRENCY = 16;
 
 /** The plaintext of object i: two values, as a typical database credential. */
 function valuesOf(i: number): Record<string, string> {

@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { measureCli } from "./cli.js";
+import { measureMemory } from "./memory.js";
 import { withCluster } from "./cluster.js";
 import { measureColdStart } from "./cold-start.js";
 import { measurePod } from "./pod.js";
@@ -12,7 +13,7 @@ import { repoRoot } from "../test/integration/helpers/controller.js";
 import { measureSteadyState } from "./steady.js";
 import { measureUnseal } from "./unseal.js";
 
-const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt", "pod"] as const;
+const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt", "memory", "pod"] as const;
 type Group = (typeof GROUPS)[number];
 /** `pod` starts the real node and takes minutes at N=10,000: only on request (--only pod). */
 const DEFAULT_GROUPS = GROUPS.filter((g) => g !== "pod");
@@ -20,6 +21,7 @@ const DEFAULT_GROUPS = GROUPS.filter((g) => g !== "pod");
 const USAGE = `Usage: npm run bench -- [flags]
   --only LIST            measurements to run, comma-separated: ${GROUPS.join(", ")} (default all but pod)
   --n LIST               SealedSecrets for the controller cold start, comma-separated (default 2000; e.g. 2000,10000)
+  --memory-n LIST        SealedSecrets for the cold start in the Deployment's memory limit (cgroup), once each (default 10000,20000)
   --runs N               repeated runs behind every median (default 3)
   --slice-ms MS          unseal: time per contender per run (default 500)
   --rate N               steady state: SealedSecrets created per second (default 50)
@@ -38,6 +40,7 @@ const USAGE = `Usage: npm run bench -- [flags]
 export interface BenchOptions {
   only: Group[];
   n: number[];
+  memoryN: number[];
   runs: number;
   sliceMs: number;
   rate: number;
@@ -66,7 +69,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
     args: argv,
     strict: true,
     options: Object.fromEntries(
-      ["help", "only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "pod-n", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
+      ["help", "only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "memory-n", "pod-n", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
         (name) => [name, { type: name === "help" ? ("boolean" as const) : ("string" as const) }],
       ),
     ),
@@ -81,6 +84,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
   return {
     only: only as Group[],
     n: (get("n") ?? "2000").split(",").map((s) => positive(s.trim(), 0, "n")),
+    memoryN: (get("memory-n") ?? "10000,20000").split(",").map((s) => positive(s.trim(), 0, "memory-n")),
     runs: positive(get("runs"), 3, "runs"),
     sliceMs: positive(get("slice-ms"), 500, "slice-ms"),
     rate: positive(get("rate"), 50, "rate"),
@@ -131,6 +135,7 @@ async function main(): Promise<void> {
       if (wants("cold-start")) add(await measureColdStart(cluster, options, progress));
       if (wants("steady")) add(await measureSteadyState(cluster, options, progress));
       if (wants("reencrypt")) add(await measureReencrypt(cluster, options, progress));
+      if (wants("memory")) add(await measureMemory(cluster, options, progress));
       if (wants("pod")) add(await measurePod(cluster, options, progress));
     });
   }

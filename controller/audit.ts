@@ -1,13 +1,18 @@
 // Audit trail: every notable step becomes an events.k8s.io/v1 Event on the object concerned and one JSON
 // audit line on stdout. Repeats of the same event bump the Event's series instead of creating new Events.
-// The audit line is the record and is written at once; the Event goes through a bounded background queue
-// (event-sink.ts), so recording never waits for the API server. Shutdown flushes the queue with a deadline.
-// Only names, ids and reasons are recorded here: callers must never pass a secret value.
+// The audit line is the record and is written at once. record() sends the Event through a bounded background
+// queue (event-sink.ts), so recording never waits for the API server; recordNow() sends it before returning, for
+// callers that mark the step done afterwards (reconcile.ts: the Event is written before the status that says
+// the write was recorded, so a SIGKILL cannot lose it). Either way an Event is retried with backoff across an API
+// server outage for up to EVENT_RETRY_MS, then dropped and counted (seal_events_dropped_total). Shutdown flushes
+// the queue with a deadline. Only names, ids and reasons are recorded here: callers must never pass a secret value.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { EventsV1Api, PatchStrategy, V1MicroTime, setHeaderOptions } from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { setTimeout as sleep } from "node:timers/promises";
 import { EventSink } from "./event-sink.js";
+import { isNotLeader } from "./fenced-kubeconfig.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 
@@ -61,6 +66,10 @@ const NOTE_LIMIT = 1024;
 export const EVENT_QUEUE_CAPACITY = 10_000;
 // Events written at once: few, so that Events do not crowd out the writes reconcile workers wait for.
 export const EVENT_WRITERS = 2;
+// How long one Event is retried (API server restarting, 5xx, 429) before it is dropped, and the pauses between.
+export const EVENT_RETRY_MS = 60_000;
+const EVENT_BACKOFF_BASE_MS = 250;
+const EVENT_BACKOFF_MAX_MS = 4_000;
 
 interface Recorded {
   name: string;
@@ -77,10 +86,12 @@ export interface AuditOptions {
   instance?: string;
   /** Where audit lines go; default stdout. */
   write?: (line: string) => void;
-  /** Counts Events dropped because the queue was full. */
+  /** Counts Events dropped (queue full, or still failing after EVENT_RETRY_MS). */
   metrics?: Pick<Metrics, "eventsDropped">;
   /** Default EVENT_QUEUE_CAPACITY. */
   eventQueueCapacity?: number;
+  /** Default EVENT_RETRY_MS. */
+  eventRetryMs?: number;
 }
 
 export class Audit {
@@ -92,8 +103,15 @@ export class Audit {
   private readonly recorded = new Map<string, Recorded>();
   private readonly sink: EventSink<AuditEvent>;
   private dropping = false;
+  private readonly retryMs: number;
+  private readonly dropped: () => void;
+  /** Deliveries started before hurriedAt give up at hurryUntil (shutdown); later ones retry in full. */
+  private hurriedAt = 0;
+  private hurryUntil = Infinity;
 
   constructor(opts: AuditOptions) {
+    this.retryMs = opts.eventRetryMs ?? EVENT_RETRY_MS;
+    this.dropped = () => opts.metrics?.eventsDropped.inc();
     this.events = opts.kc.makeApiClient(EventsV1Api);
     this.log = opts.log.with({ component: "audit" });
     this.instance = (opts.instance ?? process.env.POD_NAME ?? hostname()).slice(0, 128);
@@ -105,7 +123,7 @@ export class Audit {
       capacity: opts.eventQueueCapacity ?? EVENT_QUEUE_CAPACITY,
       writers: EVENT_WRITERS,
       onDrop: (e) => {
-        opts.metrics?.eventsDropped.inc();
+        this.dropped();
         // Once per run of drops: a full queue would otherwise log a line for every object.
         this.log[this.dropping ? "debug" : "warn"]("event queue full, Event dropped (the audit line was written)", {
           reason: e.reason,
@@ -122,7 +140,23 @@ export class Audit {
    * failure to write the Event is logged, a full queue drops it (counted in seal_events_dropped_total).
    */
   record(e: AuditEvent): void {
-    const note = e.note.length > NOTE_LIMIT ? e.note.slice(0, NOTE_LIMIT - 3) + "..." : e.note;
+    const written = this.line(e);
+    if (written !== undefined && this.sink.push(written)) this.dropping = false;
+  }
+
+  /**
+   * Writes the audit line (unless `lineWritten`: a retry of a step whose line is out already), then the Event,
+   * retrying across an outage; resolves once the Event is written or dropped (counted). Rejects only with the
+   * fence's NotLeaderError: the caller must not mark the step done, the next leader records it.
+   */
+  async recordNow(e: AuditEvent, lineWritten = false): Promise<void> {
+    const written = lineWritten ? { ...e, note: clip(e.note) } : this.line(e);
+    if (written !== undefined) await this.deliver(written);
+  }
+
+  /** The audit line; returns the event with its note clipped, or undefined if the line could not be written. */
+  private line(e: AuditEvent): AuditEvent | undefined {
+    const note = clip(e.note);
     const { apiVersion, kind, name, namespace, uid } = e.regarding;
     try {
       this.write(
@@ -141,9 +175,15 @@ export class Audit {
       );
     } catch (err) {
       this.warnNotRecorded(e, err);
-      return;
+      return undefined;
     }
-    if (this.sink.push({ ...e, note })) this.dropping = false;
+    return { ...e, note };
+  }
+
+  /** Events being retried now stop retrying at `deadline` (epoch ms): for a shutdown within a grace period. */
+  hurry(deadline: number): void {
+    this.hurriedAt = Date.now();
+    this.hurryUntil = deadline;
   }
 
   /** Resolves true once every queued Event is written (or failed), false if `timeoutMs` passes first. */
@@ -162,11 +202,42 @@ export class Audit {
     });
   }
 
+  // Background writes: a refused write (no longer leader) is dropped like any other Event that cannot be written.
   private async writeEvent(e: AuditEvent): Promise<void> {
     try {
-      await this.createOrBumpEvent(e);
+      await this.deliver(e);
     } catch (err) {
-      this.warnNotRecorded(e, err);
+      if (!isNotLeader(err)) throw err;
+      this.dropped();
+      this.log.debug("Event not written: no longer leader", { reason: e.reason, object: `${e.regarding.namespace}/${e.regarding.name}` });
+    }
+  }
+
+  /** Writes the Event, retrying transient failures with backoff for up to retryMs; then drops it (counted). */
+  private async deliver(e: AuditEvent): Promise<void> {
+    const started = Date.now();
+    const giveUpAt = started + this.retryMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.createOrBumpEvent(e);
+        return;
+      } catch (err) {
+        if (isNotLeader(err)) throw err;
+        const delay = Math.min(EVENT_BACKOFF_MAX_MS, EVENT_BACKOFF_BASE_MS * 2 ** Math.min(attempt, 10));
+        const deadline = started <= this.hurriedAt ? Math.min(giveUpAt, this.hurryUntil) : giveUpAt;
+        if (!transient(err) || Date.now() + delay > deadline) {
+          this.dropped();
+          this.log.warn("Event dropped (the audit line was written)", {
+            reason: e.reason,
+            object: `${e.regarding.namespace}/${e.regarding.name}`,
+            attempts: attempt + 1,
+            error: describeApiError(err),
+          });
+          return;
+        }
+        this.log.debug("Event not written yet, retrying", { reason: e.reason, delayMs: delay, error: describeApiError(err) });
+        await sleep(delay);
+      }
     }
   }
 
@@ -219,6 +290,16 @@ export class Audit {
       if (oldest !== undefined) this.recorded.delete(oldest);
     }
   }
+}
+
+function clip(note: string): string {
+  return note.length > NOTE_LIMIT ? note.slice(0, NOTE_LIMIT - 3) + "..." : note;
+}
+
+/** Worth retrying: no answer at all (connection refused or reset), throttling, or a server-side error. */
+function transient(err: unknown): boolean {
+  const status = statusOf(err);
+  return status === undefined || status === 429 || status >= 500;
 }
 
 /** Events with the same key are one series: repeats bump the first one's count. */

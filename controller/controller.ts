@@ -30,6 +30,24 @@ export interface TermOptions {
   watchNamespaces: string[];
   rotationPeriodMs: number;
   workers: number;
+  /** False once this replica may have lost leadership (leader.ts); writes are fenced by `kc` itself. */
+  holdsLease?: () => boolean;
+}
+
+/**
+ * Fault injection for the crash tests, off unless the variable is set: SEAL_FAULT_KILL_AFTER_SECRET_WRITES=N makes
+ * the process SIGKILL itself right after its N-th Secret write, before that write's audit record (the window a
+ * real crash can hit). Never set it in a deployment.
+ */
+export const FAULT_KILL_AFTER_SECRET_WRITES = "SEAL_FAULT_KILL_AFTER_SECRET_WRITES";
+
+function faultHook(): (() => void) | undefined {
+  const limit = Number(process.env[FAULT_KILL_AFTER_SECRET_WRITES] ?? "");
+  if (!Number.isInteger(limit) || limit < 1) return undefined;
+  let writes = 0;
+  return () => {
+    if (++writes >= limit) process.kill(process.pid, "SIGKILL");
+  };
 }
 
 export class LeaderTerm {
@@ -106,6 +124,8 @@ export class LeaderTerm {
       sealedSecrets: this.sealedSecrets,
       secrets: this.secrets,
       keys: () => this.keys.privateKeys(),
+      holdsLease: this.o.holdsLease,
+      afterSecretWrite: faultHook(),
     });
     this.o.log.info("caches synced, reconciling", { workers: this.o.workers, watchNamespaces: this.o.watchNamespaces });
     this.workers = this.queue.run(this.o.workers, (key) => reconciler.sync(key), this.o.log.with({ component: "queue" }));
@@ -117,7 +137,10 @@ export class LeaderTerm {
     clearInterval(this.resync);
     this.queue.shutDown();
     this.keys.stop();
+    // Events being retried (a worker may be waiting on one) give up by the deadline instead of after EVENT_RETRY_MS.
+    const deadline = Date.now() + EVENT_FLUSH_MS;
+    this.o.audit.hurry(deadline);
     await Promise.allSettled([this.sealedSecrets.stop(), this.secrets.stop(), this.requests.stop(), this.workers]);
-    await this.o.audit.flush(EVENT_FLUSH_MS); // never throws; says in the log what was left unwritten
+    await this.o.audit.flush(Math.max(0, deadline - Date.now())); // never throws; says in the log what was left unwritten
   }
 }

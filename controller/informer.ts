@@ -3,20 +3,31 @@
 // but on any other error (connection refused while the API server restarts, 5xx, a failed list) it stops for good
 // and only calls its error callbacks. Here every such stop is followed by a restart after a backoff; the restart
 // resumes from the last resourceVersion seen, so no update is missed, and relists if that version has expired.
-// Objects are slimmed on their way into the cache (cached-objects.ts): listed items and watch events alike.
+// Objects are slimmed on their way into the cache (cached-objects.ts): listed items and watch events alike. Lists
+// are read in pages (limit + continue, one consistent snapshot) and each page is slimmed before the next is
+// fetched, so a cold start never holds the whole list as the API server sent it: at N=10,000 that alone was more
+// than the Deployment's 256 MiB limit (BENCHMARKS.md, row 7).
 import { CoreV1Api, CustomObjectsApi, ListWatch, Watch } from "@kubernetes/client-node";
 import type { KubeConfig, KubernetesListObject, KubernetesObject, ObjectCache, V1Secret } from "@kubernetes/client-node";
 import { API_VERSION } from "../src/types.js";
 import type { SealedSecret } from "../src/types.js";
 import { describeApiError } from "./audit.js";
-import { cachedSecret, withoutManagedFields } from "./cached-objects.js";
-import type { CachedSecret } from "./cached-objects.js";
+import { cachedSealedSecret, cachedSecret, withoutManagedFields } from "./cached-objects.js";
+import type { CachedSealedSecret, CachedSecret } from "./cached-objects.js";
 import type { Logger } from "./log.js";
 
 export type ChangeHandler<T> = (obj: T, verb: "add" | "update" | "delete") => void;
 
 const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 15_000;
+/** Objects per list page: ~500 × a few kB of sealed values is a few MB held at once. */
+export const LIST_PAGE_SIZE = 500;
+
+/** One page of a list: at most `limit` objects, after `continue` (undefined for the first page). */
+export interface ListPage {
+  limit: number;
+  continue?: string;
+}
 
 /** A watch whose objects pass through `slim` before the cache or any handler sees them. */
 class SlimmingWatch<Raw, T> extends Watch {
@@ -44,17 +55,28 @@ class RestartingInformer<T extends KubernetesObject, Raw extends KubernetesObjec
   constructor(
     kc: KubeConfig,
     private readonly path: string,
-    list: () => Promise<KubernetesListObject<Raw>>,
+    list: (page: ListPage) => Promise<KubernetesListObject<Raw>>,
     slim: (raw: Raw) => T,
     onChange: ChangeHandler<T>,
     private readonly log: Logger,
   ) {
     const listSlim = async (): Promise<KubernetesListObject<T>> => {
-      const result = await list();
+      const items: T[] = [];
+      let page = await list({ limit: LIST_PAGE_SIZE });
+      const first = page;
+      for (;;) {
+        for (const raw of page.items) items.push(slim(raw));
+        // Typed lists (core API) name it _continue; custom objects come back as plain JSON with `continue`.
+        const meta = page.metadata as { _continue?: string; continue?: string } | undefined;
+        const token = meta?._continue ?? meta?.continue;
+        if (token === undefined || token === "") break;
+        page = await list({ limit: LIST_PAGE_SIZE, continue: token }); // a 410 here (token expired) relists
+      }
       this.listed = true;
       this.failures = 0;
-      this.log.debug("listed", { path, items: result.items.length });
-      return { ...result, items: result.items.map(slim) };
+      this.log.debug("listed", { path, items: items.length });
+      // Every page of one list carries the same resourceVersion: the watch resumes from that snapshot.
+      return { apiVersion: first.apiVersion, kind: first.kind, metadata: { resourceVersion: first.metadata?.resourceVersion }, items };
     };
     this.informer = new ListWatch<T>(path, new SlimmingWatch(kc, slim), listSlim, false);
     for (const verb of ["add", "update", "delete"] as const) {
@@ -139,7 +161,8 @@ export class ResourceCache<T extends KubernetesObject> {
 export interface ResourceSpec<T extends KubernetesObject, Raw extends KubernetesObject = T> {
   /** API path of the collection; `ns` undefined means all namespaces. */
   path(ns: string | undefined): string;
-  list(ns: string | undefined): Promise<KubernetesListObject<Raw>>;
+  /** One page of the collection (the API server returns everything when a caller ignores `page`). */
+  list(ns: string | undefined, page: ListPage): Promise<KubernetesListObject<Raw>>;
   /** What the cache keeps of an object as the API server sent it; default: all but metadata.managedFields. */
   slim?: (raw: Raw) => T;
 }
@@ -155,31 +178,36 @@ export function buildCache<T extends KubernetesObject, Raw extends KubernetesObj
   // Without a slim function Raw is T (the default type argument), so dropping managedFields keeps the type.
   const slim = spec.slim ?? ((raw: Raw) => withoutManagedFields(raw) as unknown as T);
   const make = (ns: string | undefined): RestartingInformer<T, KubernetesObject> =>
-    new RestartingInformer<T, Raw>(kc, spec.path(ns), () => spec.list(ns), slim, onChange, log) as RestartingInformer<T, KubernetesObject>;
+    new RestartingInformer<T, Raw>(kc, spec.path(ns), (page) => spec.list(ns, page), slim, onChange, log) as RestartingInformer<T, KubernetesObject>;
   if (namespaces.length === 0) return new ResourceCache<T>(make(undefined), []);
   return new ResourceCache<T>(undefined, [...new Set(namespaces)].map((ns) => [ns, make(ns)]));
 }
 
 const [GROUP, VERSION] = API_VERSION.split("/") as [string, string];
+
+function pageParams(page: ListPage): { limit: number; _continue?: string } {
+  return page.continue === undefined ? { limit: page.limit } : { limit: page.limit, _continue: page.continue };
+}
 const PLURAL = "sealedsecrets";
 
 export function sealedSecretCache(
   kc: KubeConfig,
   namespaces: string[],
-  onChange: ChangeHandler<SealedSecret>,
+  onChange: ChangeHandler<CachedSealedSecret>,
   log: Logger,
-): ResourceCache<SealedSecret & KubernetesObject> {
+): ResourceCache<CachedSealedSecret & KubernetesObject> {
   const api = kc.makeApiClient(CustomObjectsApi);
-  return buildCache<SealedSecret & KubernetesObject>(
+  return buildCache<CachedSealedSecret & KubernetesObject, SealedSecret & KubernetesObject>(
     kc,
     {
       path: (ns) => `/apis/${GROUP}/${VERSION}${ns ? `/namespaces/${ns}` : ""}/${PLURAL}`,
-      list: async (ns) =>
+      list: async (ns, page) =>
         (ns
-          ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
-          : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as KubernetesListObject<
+          ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, ...pageParams(page) })
+          : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, ...pageParams(page) })) as KubernetesListObject<
           SealedSecret & KubernetesObject
         >,
+      slim: cachedSealedSecret,
     },
     namespaces,
     onChange,
@@ -199,7 +227,7 @@ export function secretCache(
     kc,
     {
       path: (ns) => `/api/v1${ns ? `/namespaces/${ns}` : ""}/secrets`,
-      list: (ns) => (ns ? api.listNamespacedSecret({ namespace: ns }) : api.listSecretForAllNamespaces()),
+      list: (ns, page) => (ns ? api.listNamespacedSecret({ namespace: ns, ...pageParams(page) }) : api.listSecretForAllNamespaces(pageParams(page))),
       slim: cachedSecret,
     },
     namespaces,

@@ -3,6 +3,9 @@
 // replicas does not matter), renew it every retry period, and give up leadership the moment a renewal has not
 // succeeded within the renew deadline. Every write carries the resourceVersion we read, so two candidates
 // racing for the same expired lease cannot both win: the API server rejects the second write with 409.
+// holdsLease() is the fence every write of the leader checks first (fenced-kubeconfig.ts): it turns false the
+// moment the renew deadline has passed since the last successful renewal, even if the renew loop has not run since
+// (a process paused by SIGSTOP, a starved event loop), so a leader that may have been replaced writes nothing.
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import type { Logger } from "./log.js";
 import { describeApiError, statusOf } from "./audit.js";
@@ -32,6 +35,8 @@ export class LeaderElector {
   private observed: V1Lease | undefined;
   private observedAt = 0;
   private leading = false;
+  /** When (our clock) the last successful acquire/renew was sent: the lease ran from then at the latest. */
+  private lastRenew = 0;
   private stopped = false;
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
@@ -49,6 +54,11 @@ export class LeaderElector {
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /** True while leading and the last renewal is younger than the renew deadline: writes are safe. */
+  holdsLease(): boolean {
+    return this.leading && Date.now() - this.lastRenew < this.renewDeadlineMs;
   }
 
   /**
@@ -69,11 +79,17 @@ export class LeaderElector {
   }
 
   private async campaign(onStartedLeading: () => Promise<void>, onStoppedLeading: () => void): Promise<void> {
-    while (!this.stopped && !(await this.tryAcquireOrRenew())) await this.pause();
-    if (this.stopped) return;
+    for (;;) {
+      const attempt = Date.now();
+      if (this.stopped) return;
+      if (await this.tryAcquireOrRenew()) {
+        this.lastRenew = attempt;
+        break;
+      }
+      await this.pause();
+    }
     this.leading = true;
     this.log.info("became leader", { identity: this.opts.identity });
-    let lastRenew = Date.now();
     // The callback runs alongside the renew loop; an error in it ends leadership so another replica can try.
     let failed = false;
     onStartedLeading().catch((err: unknown) => {
@@ -84,9 +100,13 @@ export class LeaderElector {
     while (!this.stopped && !failed) {
       await this.pause();
       if (this.stopped || failed) break;
+      const attempt = Date.now();
+      // Past the deadline already (say, the process was paused): the lease may be someone else's by now, and
+      // renewing it would make us leader on top of whatever the other replica did. Step down and campaign anew.
+      if (!this.holdsLease()) break;
       if (await this.tryAcquireOrRenew()) {
-        lastRenew = Date.now();
-      } else if (Date.now() - lastRenew >= this.renewDeadlineMs) {
+        this.lastRenew = attempt;
+      } else if (!this.holdsLease()) {
         break;
       }
     }

@@ -3,6 +3,7 @@
 import { hostname } from "node:os";
 import { PooledKubeConfig } from "../src/cluster/pooled-kubeconfig.js";
 import { Audit } from "./audit.js";
+import { FencedKubeConfig } from "./fenced-kubeconfig.js";
 import { FlagError, USAGE, parseFlags } from "./flags.js";
 import type { ControllerFlags } from "./flags.js";
 import { HealthServer } from "./health.js";
@@ -14,8 +15,8 @@ import { createMetrics } from "./metrics.js";
 const CONTROLLER_NAME = "kubectl-seal-controller";
 const LEASE_NAME = "kubectl-seal-controller";
 
-function loadKubeConfig(flags: ControllerFlags): PooledKubeConfig {
-  const kc = new PooledKubeConfig(); // reuses connections: client-node opens one per request otherwise
+function loadKubeConfig<T extends PooledKubeConfig>(flags: ControllerFlags, kc: T): T {
+  // PooledKubeConfig reuses connections: client-node opens one per request otherwise.
   if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
   // SEAL_IN_CLUSTER_ROOT prefixes the service account paths (/var/run/secrets/...): for running "in-cluster"
   // outside a pod, as the tests do.
@@ -34,8 +35,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger(flags.logLevel);
-  const identity = process.env.POD_NAME ?? `${hostname()}_${process.pid}`;
-  const kc = loadKubeConfig(flags);
+  // The Pod name (downward API), else the host name, which in a Pod is the Pod name: a container restarted after a
+  // crash is the same candidate and takes its Lease back at once instead of waiting for it to expire. Two
+  // replicas on one host outside Kubernetes need distinct POD_NAME values.
+  const identity = process.env.POD_NAME ?? hostname();
+  // Everything but the Lease goes through the fenced config: no write once the renew deadline has passed.
+  const kc = loadKubeConfig(flags, new FencedKubeConfig());
+  const leaseKc = loadKubeConfig(flags, new PooledKubeConfig());
   const metrics = createMetrics();
   const audit = new Audit({ kc, log, controllerName: CONTROLLER_NAME, instance: identity, metrics });
   const newTerm = (): LeaderTerm =>
@@ -48,6 +54,7 @@ async function main(): Promise<void> {
       watchNamespaces: flags.watchNamespaces,
       rotationPeriodMs: flags.keyRotationPeriodMs,
       workers: flags.workers,
+      holdsLease: () => elector?.holdsLease() ?? true,
     });
 
   let term: LeaderTerm | undefined;
@@ -68,14 +75,21 @@ async function main(): Promise<void> {
   };
 
   const elector = flags.leaderElect
-    ? new LeaderElector({ kc, namespace: flags.namespace, leaseName: LEASE_NAME, identity, leaseDurationMs: flags.leaseDurationMs, log })
+    ? new LeaderElector({ kc: leaseKc, namespace: flags.namespace, leaseName: LEASE_NAME, identity, leaseDurationMs: flags.leaseDurationMs, log })
     : undefined;
+  kc.fence = () => elector?.holdsLease() ?? true;
 
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info("shutting down", { signal });
-    await Promise.allSettled([term?.stop(), elector?.stop(), health.stop()]);
+    // In this order, well inside a Pod's 30 s grace period: finish the syncs under way and write the queued Events
+    // while still holding (and renewing) the Lease, then release it so a successor starts at once, and never
+    // while this replica still writes.
+    const last = term;
+    term = undefined; // so that the elector's stepping down below does not stop it twice
+    await Promise.allSettled([last?.stop(), ending]);
+    await Promise.allSettled([elector?.stop(), health.stop()]);
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
@@ -88,6 +102,7 @@ async function main(): Promise<void> {
   while (!stopping) {
     await elector.run(lead, stepDown);
     await ending;
+    if (!stopping) log.info("leader term ended; campaigning again", { identity });
   }
 }
 

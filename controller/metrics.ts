@@ -24,7 +24,7 @@ export interface Metrics {
   readonly lastRotation: Gauge;
   /** Keys waiting in the reconcile queue. */
   readonly queueDepth: Gauge;
-  /** Events not written because the background event queue was full (their audit lines were written). */
+  /** Events not written: the queue was full, or the API server failed them until the retry deadline (their audit lines were written). */
   readonly eventsDropped: Counter;
 }
 
@@ -55,7 +55,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     queueDepth: new Gauge({ name: "seal_reconcile_queue_depth", help: "Keys waiting in the reconcile queue.", registers }),
     eventsDropped: new Counter({
       name: "seal_events_dropped_total",
-      help: "Kubernetes Events dropped because the event queue was full; their audit lines were written.",
+      help: "Kubernetes Events dropped (event queue full, or still failing after retries); their audit lines were written.",
       registers,
     }),
   };

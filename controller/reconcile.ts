@@ -2,14 +2,22 @@
 // so running it twice changes nothing the second time (no write, no Event). Three outcomes, as in
 // sample-controller: "done"; "permanent" (bad input or a conflict: recorded in the status and an Event, not
 // retried until something changes); or a thrown error (API trouble, resourceVersion conflict: retried with backoff).
+// The cache holds no sealed values (cached-objects.ts): when the cached status does not already show this
+// generation unsealed into the Secret as it is now, sync reads the SealedSecret from the API server and unseals it.
+//
+// Audit across crashes: every Secret write gets its audit line and Event BEFORE the status write that records
+// the Secret's resulting resourceVersion (status.secretResourceVersion). A crash in between leaves a Secret that is
+// up to date but not the version the status names: the next sync (in this process or the next leader) sees that,
+// and records the write then. So a write's record may come late or twice (at least once), never not at all.
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { KubeConfig, V1ObjectMeta, V1Secret } from "@kubernetes/client-node";
 import { API_VERSION, UnsealError, unseal } from "../src/index.js";
 import type { Condition, PlainSecret, PrivateKey, SealedSecret, SealedSecretStatus } from "../src/index.js";
 import { describeApiError, statusOf } from "./audit.js";
 import type { Audit, AuditEvent } from "./audit.js";
-import { dataDigest } from "./cached-objects.js";
-import type { CachedSecret } from "./cached-objects.js";
+import { cachedSecret, dataDigest } from "./cached-objects.js";
+import type { CachedSealedSecret, CachedSecret } from "./cached-objects.js";
+import { NotLeaderError } from "./fenced-kubeconfig.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import type { Outcome } from "./queue.js";
@@ -30,13 +38,19 @@ export interface ReconcilerOptions {
   log: Logger;
   audit: Audit;
   metrics: Metrics;
-  sealedSecrets: { get(name: string, namespace: string): SealedSecret | undefined };
+  /** SealedSecrets as cached: identity and status, no spec (cached-objects.ts). */
+  sealedSecrets: { get(name: string, namespace: string): CachedSealedSecret | undefined };
   /** Secrets as cached: values replaced by a digest (cached-objects.ts). */
   secrets: { get(name: string, namespace: string): CachedSecret | undefined };
   /** The private keys to try, current first. */
   keys: () => PrivateKey[];
+  /** The whole SealedSecret from the API server (undefined when gone); default: a GET. */
+  read?: (namespace: string, name: string) => Promise<SealedSecret | undefined>;
+  /** False once this replica may have lost leadership: no audit record is made then (leader.ts). */
+  holdsLease?: () => boolean;
+  /** Fault-injection seam (controller.ts): called after a Secret write, before its audit record. */
+  afterSecretWrite?: () => void;
 }
-
 export function keyOf(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
@@ -44,6 +58,8 @@ export function keyOf(namespace: string, name: string): string {
 export class Reconciler {
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
+  /** Keys whose write of a Secret version is recorded (line and Event) but whose status write has not succeeded. */
+  private readonly pending = new Map<string, string>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.core = o.kc.makeApiClient(CoreV1Api);
@@ -54,8 +70,11 @@ export class Reconciler {
     const slash = key.indexOf("/");
     const namespace = key.slice(0, slash);
     const name = key.slice(slash + 1);
-    const sealed = this.o.sealedSecrets.get(name, namespace);
+    const cached = this.o.sealedSecrets.get(name, namespace);
     // Gone or going: the garbage collector deletes the owned Secret.
+    if (!cached || cached.metadata.deletionTimestamp) return "done";
+    if (upToDate(cached, this.o.secrets.get(name, namespace))) return "done";
+    const sealed = await this.read(namespace, name);
     if (!sealed || sealed.metadata.deletionTimestamp) return "done";
 
     const stopTimer = this.o.metrics.unsealDuration.startTimer();
@@ -74,7 +93,7 @@ export class Reconciler {
     }
 
     const desired = desiredSecret(sealed, opened.secret);
-    const existing = this.o.secrets.get(name, namespace);
+    let existing = this.o.secrets.get(name, namespace);
     if (existing && !ownedBy(existing, sealed) && existing.metadata?.annotations?.[MANAGED_ANNOTATION] !== "true") {
       this.o.metrics.unsealTotal.inc({ outcome: "conflict" });
       const message =
@@ -84,37 +103,68 @@ export class Reconciler {
       return "permanent";
     }
 
-    const changed = await this.writeSecret(existing, desired);
+    let version = await this.writeSecret(existing, desired);
+    let note: string | undefined;
+    if (version !== undefined) {
+      note = `${existing ? "Updated" : "Created"} Secret ${namespace}/${name}`;
+      this.o.afterSecretWrite?.();
+    } else if (existing && !recorded(sealed, existing) && this.pending.get(key) !== existing.metadata?.resourceVersion) {
+      // Up to date, yet not the version whose write the status records: our cache may be behind, or an earlier
+      // run wrote it and stopped before recording. A fresh read tells which.
+      existing = await this.readSecret(namespace, name);
+      if (existing && !recorded(sealed, existing) && sameSecret(existing, desired)) {
+        if (!(this.o.holdsLease?.() ?? true)) throw new NotLeaderError("an audit record");
+        note = `Wrote Secret ${namespace}/${name} (recorded late: the controller stopped between the write and its record)`;
+      }
+    }
+    version ??= existing?.metadata?.resourceVersion;
     this.o.metrics.unsealTotal.inc({ outcome: "success" });
     const keyIds = [...new Set(opened.keyIds)];
-    // Recorded before the status write: if that fails, the retry finds the Secret unchanged and would not record
-    // it. The Event itself is written in the background (audit.ts): sync does not wait for it.
-    if (changed) {
-      this.o.audit.record({
+    if (note !== undefined && version !== undefined && this.pending.get(key) !== version) {
+      // The Event is written (or dropped, counted) before the status names this version as recorded.
+      await this.o.audit.recordNow({
         ...eventBase(sealed),
         reason: "Unsealed",
         type: "Normal",
-        note: `${existing ? "Updated" : "Created"} Secret ${namespace}/${name}`,
+        note,
         keyIds,
         dataKeys: Object.keys(desired.data ?? {}).sort(),
       });
+      this.pending.set(key, version);
     }
     const ok = `Secret ${namespace}/${name} is up to date`;
-    await this.setStatus(sealed, [condition("Ready", "True", REASON_UNSEALED, ok), condition("Synced", "True", REASON_UNSEALED, ok)], keyIds);
+    await this.setStatus(sealed, [condition("Ready", "True", REASON_UNSEALED, ok), condition("Synced", "True", REASON_UNSEALED, ok)], keyIds, version);
+    this.pending.delete(key);
     return "done";
   }
 
-  /** Creates or updates the Secret; returns whether anything was written. Throws on API errors (retried). */
-  private async writeSecret(existing: CachedSecret | undefined, desired: V1Secret): Promise<boolean> {
+  private async read(namespace: string, name: string): Promise<SealedSecret | undefined> {
+    if (this.o.read) return this.o.read(namespace, name);
+    try {
+      return (await this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "sealedsecrets", name })) as SealedSecret;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw new Error(`could not read SealedSecret ${namespace}/${name}: ${describeApiError(err)}`, { cause: err });
+    }
+  }
+
+  private async readSecret(namespace: string, name: string): Promise<CachedSecret | undefined> {
+    try {
+      return cachedSecret(await this.core.readNamespacedSecret({ namespace, name }));
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw new Error(`could not read Secret ${namespace}/${name}: ${describeApiError(err)}`, { cause: err });
+    }
+  }
+
+  /** Creates or updates the Secret; returns the written resourceVersion, undefined if nothing was written. Throws on API errors (retried). */
+  private async writeSecret(existing: CachedSecret | undefined, desired: V1Secret): Promise<string | undefined> {
     const namespace = desired.metadata?.namespace ?? "";
     const name = desired.metadata?.name ?? "";
     const where = `Secret ${namespace}/${name}`;
     try {
-      if (!existing) {
-        await this.core.createNamespacedSecret({ namespace, body: desired });
-        return true;
-      }
-      if (sameSecret(existing, desired)) return false;
+      if (!existing) return versionOf(await this.core.createNamespacedSecret({ namespace, body: desired }));
+      if (sameSecret(existing, desired)) return undefined;
       // type and immutable data cannot change in place: replace the object.
       if (existing.immutable === true || (existing.type ?? "Opaque") !== desired.type) {
         await this.core.deleteNamespacedSecret({
@@ -122,8 +172,7 @@ export class Reconciler {
           namespace,
           body: { preconditions: { uid: existing.metadata?.uid, resourceVersion: existing.metadata?.resourceVersion } },
         });
-        await this.core.createNamespacedSecret({ namespace, body: desired });
-        return true;
+        return versionOf(await this.core.createNamespacedSecret({ namespace, body: desired }));
       }
       const body: V1Secret = {
         ...desired,
@@ -133,8 +182,7 @@ export class Reconciler {
           finalizers: existing.metadata?.finalizers,
         },
       };
-      await this.core.replaceNamespacedSecret({ name, namespace, body });
-      return true;
+      return versionOf(await this.core.replaceNamespacedSecret({ name, namespace, body }));
     } catch (err) {
       // 409: our cache is behind (AlreadyExists, or a resourceVersion conflict). Retried after the cache catches up.
       throw new Error(`could not write ${where}: ${describeApiError(err)}`, { cause: err });
@@ -146,15 +194,11 @@ export class Reconciler {
     const ready = sealed.status?.conditions?.find((c) => c.type === "Ready");
     const isNew =
       ready?.reason !== reason || ready.message !== message || sealed.status?.observedGeneration !== sealed.metadata.generation;
-    await this.setStatus(
-      sealed,
-      [condition("Ready", "False", reason, message), condition("Synced", "False", reason, message)],
-      sealed.status?.keyIds ?? [],
-    );
     // Said once per new failure; a resync of the same failure is only debug noise.
     this.o.log[isNew ? "info" : "debug"]("not unsealed", { key: keyOf(sealed.metadata.namespace ?? "", sealed.metadata.name ?? ""), reason, message });
+    // Recorded before the status that makes the failure old news: a crash in between records it again.
     if (isNew) {
-      this.o.audit.record({
+      await this.o.audit.recordNow({
         ...eventBase(sealed),
         reason,
         type: "Warning",
@@ -162,15 +206,27 @@ export class Reconciler {
         dataKeys: dataKey === undefined ? Object.keys(sealed.spec.encryptedData ?? {}).sort() : [dataKey],
       });
     }
+    await this.setStatus(
+      sealed,
+      [condition("Ready", "False", reason, message), condition("Synced", "False", reason, message)],
+      sealed.status?.keyIds ?? [],
+      sealed.status?.secretResourceVersion,
+    );
   }
 
   /** Writes status through the status subresource, only when it differs from what is there. */
-  private async setStatus(sealed: SealedSecret, conditions: Omit<Condition, "lastTransitionTime">[], keyIds: string[]): Promise<void> {
+  private async setStatus(
+    sealed: SealedSecret,
+    conditions: Omit<Condition, "lastTransitionTime">[],
+    keyIds: string[],
+    secretResourceVersion: string | undefined,
+  ): Promise<void> {
     const generation = typeof sealed.metadata.generation === "number" ? sealed.metadata.generation : undefined;
     const current = sealed.status ?? {};
     const next: SealedSecretStatus = {
       observedGeneration: generation,
       keyIds,
+      ...(secretResourceVersion === undefined ? {} : { secretResourceVersion }),
       conditions: conditions.map((c) => {
         const before = current.conditions?.find((p) => p.type === c.type);
         const lastTransitionTime = before?.status === c.status ? before.lastTransitionTime : new Date().toISOString();
@@ -195,6 +251,37 @@ export class Reconciler {
       throw new Error(`could not update status of SealedSecret ${sealed.metadata.namespace}/${sealed.metadata.name}: ${describeApiError(err)}`, { cause: err });
     }
   }
+}
+
+function versionOf(written: V1Secret): string {
+  return written.metadata?.resourceVersion ?? "";
+}
+
+function ready(status: SealedSecretStatus | undefined, generation: unknown): boolean {
+  const c = status?.conditions?.find((x) => x.type === "Ready");
+  return c?.status === "True" && status?.observedGeneration === generation;
+}
+
+/**
+ * Whether the status records the write that left `secret` as it is. A status written before the field existed
+ * counts when it shows this generation unsealed: that controller recorded a write before its status.
+ */
+function recorded(sealed: Pick<SealedSecret, "metadata" | "status">, secret: CachedSecret): boolean {
+  const version = sealed.status?.secretResourceVersion;
+  if (version === undefined) return ready(sealed.status, sealed.metadata.generation);
+  return version === secret.metadata?.resourceVersion;
+}
+
+/** Nothing to do: this generation was unsealed into the Secret as it is now, and that write was recorded. */
+function upToDate(cached: CachedSealedSecret, secret: CachedSecret | undefined): boolean {
+  if (secret === undefined || cached.status?.secretResourceVersion === undefined) return false;
+  const owner = secret.metadata?.ownerReferences?.find((r) => r.controller === true);
+  return (
+    ready(cached.status, cached.metadata.generation) &&
+    cached.status.secretResourceVersion === secret.metadata?.resourceVersion &&
+    owner?.uid === cached.metadata.uid &&
+    ownedBy(secret, cached)
+  );
 }
 
 function condition(type: Condition["type"], status: Condition["status"], reason: string, message: string): Omit<Condition, "lastTransitionTime"> {
@@ -248,7 +335,7 @@ export function desiredSecret(sealed: SealedSecret, secret: PlainSecret): V1Secr
 }
 
 /** Whether `secret` is controlled by a SealedSecret of the same name (any uid: a re-created owner adopts it). */
-export function ownedBy(secret: { metadata?: V1ObjectMeta }, sealed: SealedSecret): boolean {
+export function ownedBy(secret: { metadata?: V1ObjectMeta }, sealed: Pick<SealedSecret, "metadata">): boolean {
   return (secret.metadata?.ownerReferences ?? []).some(
     (r) => r.controller === true && r.kind === "SealedSecret" && r.apiVersion.startsWith(`${GROUP}/`) && r.name === sealed.metadata.name,
   );
@@ -283,6 +370,7 @@ function sameStatus(a: SealedSecretStatus, b: SealedSecretStatus): boolean {
   const strip = (s: SealedSecretStatus): string =>
     JSON.stringify({
       observedGeneration: s.observedGeneration,
+      secretResourceVersion: s.secretResourceVersion,
       keyIds: s.keyIds ?? [],
       conditions: (s.conditions ?? [])
         .map((c) => [c.type, c.status, c.reason, c.message, c.observedGeneration])

@@ -67,6 +67,8 @@ export interface SealedSecretStatus {
   conditions?: Condition[];
   /** Ids of the keys that opened the values on the last successful unseal. */
   keyIds?: string[];
+  /** resourceVersion of the Secret as the controller's last recorded write left it (audit across crashes). */
+  secretResourceVersion?: string;
 }
 
 export interface SealedSecret {

@@ -51,6 +51,12 @@ export async function startNode(): Promise<NodeInfo> {
   return (await response.json()) as NodeInfo;
 }
 
+/** Stops etcd and starts it again on the same data; resolves when kube-apiserver is ready again. */
+export async function restartEtcd(): Promise<void> {
+  const response = await fetch(`${inject("controlPlaneControl")}/restart-etcd`, { method: "POST" });
+  if (response.status !== 204) throw new Error(`restarting etcd failed: ${await response.text()}`);
+}
+
 /** A TokenRequest token for an existing ServiceAccount. */
 export function serviceAccountToken(namespace: string, name: string, duration = "1h"): Promise<string> {
   return mintServiceAccountToken(inject("kubectl"), inject("kubeconfig"), namespace, name, duration);

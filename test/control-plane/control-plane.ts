@@ -40,6 +40,8 @@ export interface ControlPlane {
    * later calls return the same node. It runs until stop().
    */
   startNode(): Promise<NodeInfo>;
+  /** Stops etcd and starts it again on the same data and ports; resolves once kube-apiserver is ready again. */
+  restartEtcd(): Promise<void>;
   /** Stops every process and removes `dir`. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -107,13 +109,14 @@ async function startOnce(binDir: string): Promise<ControlPlane> {
 
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
     const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
-    const etcd = start("etcd", [
+    const etcdArgs = [
       "--name=default", `--data-dir=${join(dir, "etcd")}`,
       `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
       `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=default=${peerUrl}`,
       "--unsafe-no-fsync", // throwaway data: durability costs seconds per test run for nothing
       "--log-level=warn",
-    ]);
+    ];
+    let etcd = start("etcd", etcdArgs);
     await waitUntil("etcd to be healthy", () => httpOk(`${etcdUrl}/health`), [etcd]);
 
     const server = `https://127.0.0.1:${apiPort}`;
@@ -184,6 +187,13 @@ async function startOnce(binDir: string): Promise<ControlPlane> {
         node ??= startNode({ dir, server, caFile: pki.caFile, binDir, kubeconfig: kubeconfigs.admin,
           start: (name, command, args) => start(name, args, command) });
         return node.then(({ name, dir: nodeDir, images }) => ({ name, dir: nodeDir, images }));
+      },
+      restartEtcd: async () => {
+        await terminate(etcd);
+        etcd = start("etcd", etcdArgs);
+        await waitUntil("etcd to be healthy again", () => httpOk(`${etcdUrl}/health`), [etcd]);
+        const ready = apiServer === undefined ? [etcd] : [etcd, apiServer];
+        await waitUntil("kube-apiserver /readyz after the etcd restart", async () => (await apiStatus(server, pki.caFile, pki.tokens.admin, "/readyz")) === 200, ready);
       },
       stop,
     };

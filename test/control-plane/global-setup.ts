@@ -19,7 +19,7 @@ declare module "vitest" {
     dir: string;
     tokens: Tokens;
     kubeconfigs: Record<User, string>;
-    /** Loopback URL of the control endpoint; cluster.ts's restartApiServer() and startNode() post to it. */
+    /** Loopback URL of the control endpoint; cluster.ts's restartApiServer(), restartEtcd() and startNode() post to it. */
     controlPlaneControl: string;
   }
 }
@@ -67,11 +67,16 @@ function serveControl(cluster: ControlPlane): Promise<{ url: string; server: Ser
       );
       return;
     }
-    if (request.method !== "POST" || request.url !== `/${secret}/restart-apiserver`) {
+    const restarts: Record<string, () => Promise<void>> = {
+      [`/${secret}/restart-apiserver`]: () => cluster.restartApiServer(),
+      [`/${secret}/restart-etcd`]: () => cluster.restartEtcd(),
+    };
+    const restart = restarts[request.url ?? ""];
+    if (request.method !== "POST" || restart === undefined) {
       response.writeHead(404).end();
       return;
     }
-    queue = queue.then(() => cluster.restartApiServer()).then(
+    queue = queue.then(restart).then(
       () => void response.writeHead(204).end(),
       (error: unknown) => void response.writeHead(500).end(String(error)),
     );

@@ -68,13 +68,19 @@ describe("controller leadership", () => {
     const keys = (await publishedBundle(k, controllerNs)).keys;
 
     const leases = k.kc.makeApiClient(CoordinationV1Api);
-    const lease = await leases.readNamespacedLease({ namespace: controllerNs, name: "kubectl-seal-controller" });
-    expect(lease.spec?.leaseDurationSeconds).toBe(3);
-    await leases.replaceNamespacedLease({
-      namespace: controllerNs,
-      name: "kubectl-seal-controller",
-      body: { ...lease, spec: { ...lease.spec, holderIdentity: "thief", renewTime: new V1MicroTime() } },
-    });
+    // Read and replace until no renewal of the controller comes in between (409 Conflict otherwise).
+    await waitFor(
+      async () => {
+        const lease = await leases.readNamespacedLease({ namespace: controllerNs, name: "kubectl-seal-controller" });
+        expect(lease.spec?.leaseDurationSeconds).toBe(3);
+        return leases.replaceNamespacedLease({
+          namespace: controllerNs,
+          name: "kubectl-seal-controller",
+          body: { ...lease, spec: { ...lease.spec, holderIdentity: "thief", renewTime: new V1MicroTime() } },
+        });
+      },
+      { what: "the lease to be taken", timeoutMs: 20_000, intervalMs: 50 },
+    );
     await controller.waitForLog((l) => l.msg === "lost leadership", "lost leadership");
     await waitFor(() => controller.lines().filter((l) => l.msg === "became leader").length === 2, { what: "second term", timeoutMs: 30_000 });
     expect(controller.exitCode).toBeUndefined();

@@ -1,7 +1,9 @@
 // Audit against a fake API server: the first occurrence creates an events.k8s.io/v1 Event, repeats bump its
 // series with a merge patch (explicit Content-Type), an expired Event is created afresh, every occurrence writes
 // one JSON audit line at once while the Event is written in the background, a full event queue drops Events
-// (counted, logged once, audit lines still written), and API failures are logged, never thrown.
+// (counted, logged once, audit lines still written), and API failures are logged, never thrown. Transient failures
+// (no answer, 5xx, 429) are retried with backoff until the retry deadline, then the Event is dropped and counted;
+// recordNow() resolves only once its Event is written or dropped.
 import { afterEach, describe, expect, it } from "vitest";
 import { Audit } from "../../controller/audit.js";
 import type { AuditEvent } from "../../controller/audit.js";
@@ -31,7 +33,7 @@ interface Audited {
   release: () => void;
 }
 
-async function audited(respond: (seen: Seen) => number, opts: { hold?: boolean; capacity?: number } = {}): Promise<Audited> {
+async function audited(respond: (seen: Seen) => number, opts: { hold?: boolean; capacity?: number; retryMs?: number } = {}): Promise<Audited> {
   const seen: Seen[] = [];
   const held: (() => void)[] = [];
   fake = await fakeApi(async (req, res) => {
@@ -54,6 +56,7 @@ async function audited(respond: (seen: Seen) => number, opts: { hold?: boolean; 
     write: (l) => lines.push(l),
     metrics,
     ...(opts.capacity === undefined ? {} : { eventQueueCapacity: opts.capacity }),
+    ...(opts.retryMs === undefined ? {} : { eventRetryMs: opts.retryMs }),
   });
   return { audit, seen, lines, logs, metrics, release: () => held.splice(0).forEach((a) => a()) };
 }
@@ -124,8 +127,28 @@ describe("Audit", () => {
     await expect(audit.flush(10_000)).resolves.toBe(true);
     expect(lines).toHaveLength(1);
     expect(logs.map((l) => JSON.parse(l) as { msg: string; error: string })).toEqual([
-      expect.objectContaining({ msg: "could not record audit event", error: "HTTP 403: nope" }),
+      expect.objectContaining({ msg: "Event dropped (the audit line was written)", error: "HTTP 403: nope" }),
     ]);
+  });
+
+  it("retries an Event the API server fails (5xx) and writes it once the server answers; recordNow waits for it", async () => {
+    let attempts = 0;
+    const { audit, seen, lines, metrics } = await audited(() => (++attempts <= 2 ? 503 : 201));
+    await audit.recordNow(failed);
+    expect(seen.map((s) => s.method)).toEqual(["POST", "POST", "POST"]);
+    expect(lines).toHaveLength(1);
+    expect(await dropped(metrics)).toBe(0);
+    await audit.recordNow(failed, true); // a retry of a recorded step: no second audit line
+    expect(lines).toHaveLength(1);
+  });
+
+  it("drops an Event still failing at the retry deadline, and counts it", async () => {
+    const { audit, seen, logs, metrics } = await audited(() => 503, { retryMs: 1_000 });
+    audit.record(failed);
+    await expect(audit.flush(10_000)).resolves.toBe(true);
+    expect(seen.length).toBeGreaterThan(1);
+    expect(await dropped(metrics)).toBe(1);
+    expect(logs.some((l) => (JSON.parse(l) as { msg: string }).msg === "Event dropped (the audit line was written)")).toBe(true);
   });
 
   it("writes the audit line before the Event, without waiting for the API server", async () => {

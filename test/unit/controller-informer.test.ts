@@ -1,6 +1,7 @@
 // The informer wrapper against a scripted fake API server: 410 Gone relists (and reports objects deleted
 // meanwhile), other errors restart the watch from the last resourceVersion (no relist, nothing missed), and a
-// failed first list is retried. Listed and watched Secrets are cached without values and managedFields.
+// failed first list is retried. Listed and watched Secrets are cached without values and managedFields. A list is
+// read in pages (limit + continue) and the watch starts from the first page's resourceVersion.
 import type { ServerResponse } from "node:http";
 import type { KubeConfig, V1Secret } from "@kubernetes/client-node";
 import { dataDigest } from "../../controller/cached-objects.js";
@@ -27,6 +28,8 @@ const watch = (events: object[], hold = false): Step => (res) => {
 
 interface Fake {
   requests: string[];
+  /** The limit of each list request. */
+  limits: string[];
   kc: KubeConfig;
 }
 
@@ -42,16 +45,19 @@ afterEach(async () => {
 /** Serves list and watch requests from two scripts; a request past the end of a script hangs open. */
 async function scriptedApi(lists: Step[], watches: Step[]): Promise<Fake> {
   const requests: string[] = [];
+  const limits: string[] = [];
   const fake = await fakeApi((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     const isWatch = url.searchParams.get("watch") === "true";
-    requests.push(isWatch ? `watch rv=${url.searchParams.get("resourceVersion")}` : "list");
+    const page = url.searchParams.has("continue") ? ` continue=${url.searchParams.get("continue")}` : "";
+    requests.push(isWatch ? `watch rv=${url.searchParams.get("resourceVersion")}` : `list${page}`);
+    if (!isWatch) limits.push(url.searchParams.get("limit") ?? "");
     const step = (isWatch ? watches : lists).shift();
     if (step) step(res);
     else res.writeHead(200, { "content-type": "application/json" }); // hang: a quiet watch
   });
   fakes.push(fake);
-  return { requests, kc: fake.kc };
+  return { requests, limits, kc: fake.kc };
 }
 
 function watchSecrets(fake: Fake): { cache: ResourceCache<CachedSecret>; seen: string[] } {
@@ -69,7 +75,26 @@ async function until(what: string, ok: () => boolean): Promise<void> {
   }
 }
 
+const page = (rv: string, items: V1Secret[], next?: string): Step => (res) =>
+  void res
+    .writeHead(200, { "content-type": "application/json" })
+    .end(JSON.stringify({ kind: "SecretList", apiVersion: "v1", metadata: { resourceVersion: rv, ...(next === undefined ? {} : { continue: next }) }, items }));
+
 describe("informer", () => {
+  it("reads the list in pages and watches from the snapshot's resourceVersion", async () => {
+    const fake = await scriptedApi(
+      [page("30", [secret("a", "5")], "t1"), page("30", [secret("b", "6")], "t2"), page("30", [secret("c", "7")])],
+      [watch([{ type: "BOOKMARK", object: secret("", "30") }], true)],
+    );
+    const { cache, seen } = watchSecrets(fake);
+    await cache.start();
+    await until("watch", () => fake.requests.length >= 4);
+    expect(fake.requests).toEqual(["list", "list continue=t1", "list continue=t2", "watch rv=30"]);
+    expect(fake.limits).toEqual(["500", "500", "500"]);
+    expect(cache.list().map((s) => s.metadata?.name)).toEqual(["a", "b", "c"]);
+    expect(seen).toEqual(["add a", "add b", "add c"]);
+  });
+
   it("relists after 410 Gone and reports what was deleted meanwhile", async () => {
     const fake = await scriptedApi(
       [list("10", [secret("a", "5")]), list("20", [secret("b", "11"), secret("c", "12")])],

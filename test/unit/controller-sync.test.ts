@@ -1,6 +1,7 @@
 // Reconciler.sync against a fake API server: the three outcomes. A resourceVersion conflict or API error is
 // thrown (the queue retries it) without touching status; a resync of an up-to-date object writes nothing; an
-// object deleted meanwhile is done. The Unsealed Event is not awaited by sync: it is written in the background.
+// object deleted meanwhile is done. The Unsealed Event is written before the status that records the Secret's
+// version; a Secret found up to date whose write the status does not record gets its audit record late.
 import type { V1Secret } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { Audit } from "../../controller/audit.js";
@@ -18,14 +19,15 @@ afterEach(() => fake?.close());
 
 const VALUE = "sync-test-canary-value";
 
-async function setup(respond: (method: string, path: string) => number) {
+async function setup(respond: (method: string, path: string) => number, answer?: (method: string) => unknown) {
   const calls: string[] = [];
   fake = await fakeApi((req, res) => {
     const path = (req.url ?? "").split("?")[0] ?? "";
     calls.push(`${req.method} ${path}`);
     const code = respond(req.method ?? "", path);
     req.resume();
-    res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(code < 300 ? { kind: "Secret", apiVersion: "v1", metadata: {} } : { kind: "Status", code, message: `status ${code}` }));
+    const ok = answer?.(req.method ?? "") ?? { kind: "Secret", apiVersion: "v1", metadata: {} };
+    res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(code < 300 ? ok : { kind: "Status", code, message: `status ${code}` }));
   });
   const key: PrivateKey = await generateKey("x25519");
   const sealed: SealedSecret = await seal({ name: "db", namespace: "app", data: { password: new TextEncoder().encode(VALUE) } }, [publicKeyOf(key)], { scope: "strict" });
@@ -40,6 +42,7 @@ async function setup(respond: (method: string, path: string) => number) {
     audit,
     metrics: createMetrics({ defaultMetrics: false }),
     sealedSecrets: { get: (name, ns) => (`${ns}/${name}` === "app/db" ? sealed : undefined) },
+    read: async (ns, name) => (`${ns}/${name}` === "app/db" ? sealed : undefined),
     secrets: {
       // As the informer caches them: values replaced by a digest.
       get: (name, ns) => {
@@ -70,6 +73,7 @@ describe("Reconciler.sync", () => {
     sealed.status = {
       observedGeneration: 1,
       keyIds,
+      secretResourceVersion: "7",
       conditions: [
         { type: "Ready", status: "True", reason: "Unsealed", message: ok, lastTransitionTime: now, observedGeneration: 1 },
         { type: "Synced", status: "True", reason: "Unsealed", message: ok, lastTransitionTime: now, observedGeneration: 1 },
@@ -79,18 +83,34 @@ describe("Reconciler.sync", () => {
     expect(calls).toEqual([]);
   });
 
-  it("creates a missing Secret, then writes status; the Unsealed Event follows in the background", async () => {
-    const { calls, reconciler, audit, lines } = await setup(() => 201);
+  it("creates a missing Secret, writes its Event, then the status", async () => {
+    const { calls, reconciler, lines } = await setup(() => 201);
     await expect(reconciler.sync("app/db")).resolves.toBe("done");
-    const event = "POST /apis/events.k8s.io/v1/namespaces/app/events";
-    expect(calls.filter((c) => c !== event)).toEqual([
+    expect(calls).toEqual([
       "POST /api/v1/namespaces/app/secrets",
+      "POST /apis/events.k8s.io/v1/namespaces/app/events",
       "PATCH /apis/seal.dev/v1alpha1/namespaces/app/sealedsecrets/db/status",
     ]);
     expect(lines.map((l) => JSON.parse(l) as { what?: string }).filter((l) => l.what === "Unsealed")).toHaveLength(1);
-    await expect(audit.flush(10_000)).resolves.toBe(true);
-    expect(calls.filter((c) => c === event)).toHaveLength(1);
     expect(lines.join("\n")).not.toContain(VALUE);
+  });
+
+  it("records late a write that is up to date but not recorded in the status (a crash came in between)", async () => {
+    let written: V1Secret | undefined;
+    // The fresh read (GET) confirms the cache: version 8 is there, and the status records 7.
+    const { calls, sealed, secrets, reconciler, key, lines } = await setup(() => 200, (method) => (method === "GET" ? written : undefined));
+    const { secret } = await unseal(sealed, [key]);
+    written = { ...desiredSecret(sealed, secret), metadata: { ...desiredSecret(sealed, secret).metadata, resourceVersion: "8" } };
+    secrets.set("app/db", written);
+    sealed.status = { observedGeneration: 1, secretResourceVersion: "7", conditions: [] };
+    await expect(reconciler.sync("app/db")).resolves.toBe("done");
+    expect(calls).toEqual([
+      "GET /api/v1/namespaces/app/secrets/db",
+      "POST /apis/events.k8s.io/v1/namespaces/app/events",
+      "PATCH /apis/seal.dev/v1alpha1/namespaces/app/sealedsecrets/db/status",
+    ]);
+    const audits = lines.map((l) => JSON.parse(l) as { what?: string; note?: string }).filter((l) => l.what === "Unsealed");
+    expect(audits.map((a) => a.note)).toEqual(["Wrote Secret app/db (recorded late: the controller stopped between the write and its record)"]);
   });
 
   it("is done with an object that no longer exists", async () => {

@@ -29,6 +29,8 @@ export interface StartControllerOptions {
   name?: string;
   /** Default true: wait until the health server port is known. */
   waitForPort?: boolean;
+  /** Rewrites the command line, e.g. MemoryCgroup.wrap to start the controller inside a cgroup. */
+  launch?: (command: string, args: string[]) => { command: string; args: string[] };
 }
 
 export interface LogLine {
@@ -143,7 +145,8 @@ export async function startController(opts: StartControllerOptions): Promise<Con
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && k !== "KUBECONFIG" && !k.startsWith("SEAL_") && !k.startsWith("KUBERNETES_")) env[k] = v;
   }
-  const child = spawn(process.execPath, args, { env: { ...env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const launched = opts.launch?.(process.execPath, args) ?? { command: process.execPath, args };
+  const child = spawn(launched.command, launched.args, { env: { ...env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
   const dir = mkdtempSync(join(tmpdir(), "kubectl-seal-ctl-"));
   const proc = new ControllerProcess(child, name, join(dir, `${name}.log`));
   running.add(proc);
