@@ -1,5 +1,6 @@
 import { Args, Command, Flags } from "@oclif/core";
 import type { PlaintextFinding } from "../src/git/plaintext.js";
+import { toSarif } from "../src/git/sarif.js";
 import { scanForPlaintext, type ScanReport } from "../src/git/scan.js";
 import { errorLine, progressLine, renderTable } from "../src/cli/output.js";
 
@@ -8,7 +9,8 @@ export default class Scan extends Command {
 
   static override description = [
     "Looks for kind Secret (apiVersion v1) with data or stringData, in single and multi-document YAML, JSON and Lists, and for kustomize secretGenerator entries (literals always; envs and files when the files they read are in Git).",
-    "Scans the working tree (honouring .gitignore), the changes staged for commit (--staged), or every commit reachable from any branch, tag or ref (--history). Reports file, document, name, namespace and key names, never a value.",
+    "Scans the working tree (honouring .gitignore), the changes staged for commit (--staged), or every commit reachable from any branch, tag or ref (--history; --since REV and --max-count N narrow it for incremental CI runs). Reports file, document, name, namespace and key names, never a value.",
+    "A Secret whose values are all empty or placeholders (REPLACE_ME, changeme, <...>, ${...}, {{ ... }}) is not reported unless --strict.",
     "Exit status: 1 when plaintext Secrets are found, 0 when none are, 2 on usage errors. See docs/pre-commit.md for use as a pre-commit hook.",
   ].join("\n\n");
 
@@ -17,6 +19,7 @@ export default class Scan extends Command {
     "<%= config.bin %> scan deploy/ -o json",
     "<%= config.bin %> scan --staged   # as a pre-commit hook",
     "<%= config.bin %> scan --history",
+    "<%= config.bin %> scan --history --since origin/main -o sarif > kubectl-seal.sarif   # CI: only new commits",
   ];
 
   static override args = {
@@ -26,7 +29,10 @@ export default class Scan extends Command {
   static override flags = {
     staged: Flags.boolean({ description: "scan the changes staged for commit (the index) instead of the working tree", exclusive: ["history"] }),
     history: Flags.boolean({ description: "scan every commit reachable from any branch, tag or ref", exclusive: ["staged"] }),
-    output: Flags.string({ char: "o", description: "output format", options: ["table", "json"], default: "table" }),
+    since: Flags.string({ description: "with --history: only commits not reachable from REV (a commit, branch or tag)", helpValue: "REV", dependsOn: ["history"] }),
+    "max-count": Flags.integer({ description: "with --history: only the newest N commits", helpValue: "N", min: 1, dependsOn: ["history"] }),
+    strict: Flags.boolean({ description: "also report Secrets whose values are all empty or placeholders" }),
+    output: Flags.string({ char: "o", description: "output format (sarif: SARIF 2.1.0 for code scanning)", options: ["table", "json", "sarif"], default: "table" }),
   };
 
   public async run(): Promise<void> {
@@ -39,6 +45,11 @@ export default class Scan extends Command {
         ...(args.path === undefined ? {} : { target: args.path }),
         source,
         onProgress: progress.update,
+        strict: flags.strict,
+        range: {
+          ...(flags.since === undefined ? {} : { since: flags.since }),
+          ...(flags["max-count"] === undefined ? {} : { maxCount: flags["max-count"] }),
+        },
       });
     } catch (error) {
       // One line, no stack trace and no oclif wrapping: scripts and hooks grep it.
@@ -48,6 +59,7 @@ export default class Scan extends Command {
       progress.done();
     }
     if (flags.output === "json") this.log(JSON.stringify(report, null, 2));
+    else if (flags.output === "sarif") this.log(JSON.stringify(toSarif(report), null, 2));
     else this.printHuman(report);
     if (report.findings.length > 0) this.exit(1);
   }
@@ -82,7 +94,7 @@ export default class Scan extends Command {
 
 function row(finding: PlaintextFinding, history: boolean): string[] {
   const doc = `${finding.document}${finding.item === undefined ? "" : `.items[${finding.item}]`}`;
-  const kind = finding.via ? `${finding.kind} (${finding.via})` : finding.kind;
+  const kind = `${finding.kind}${finding.via ? ` (${finding.via})` : ""}${finding.placeholdersOnly ? " (placeholders)" : ""}`;
   const keys = finding.references
     ? `${finding.keys.join(", ")}${finding.keys.length > 0 ? " " : ""}from ${finding.references.join(", ")}`
     : finding.keys.join(", ");

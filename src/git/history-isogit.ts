@@ -71,8 +71,32 @@ async function resolveSince(repo: Repository, since: string): Promise<string> {
 /** The range's commits, oldest first. */
 async function rangeCommits(repo: Repository, options: HistoryOptions): Promise<CommitInfo[]> {
   const stop = options.since === undefined ? new Set<string>() : new Set((await reachable(repo, [await resolveSince(repo, options.since)])).keys());
-  const commits = [...(await reachable(repo, await tips(repo), stop)).values()].sort((a, b) => a.time - b.time);
+  const commits = parentsFirst(await reachable(repo, await tips(repo), stop));
   return options.maxCount === undefined ? commits : commits.slice(Math.max(0, commits.length - options.maxCount));
+}
+
+/** Oldest committer time first, but never a commit before its parents (times tie, clocks lie), as git --date-order. */
+function parentsFirst(commits: Map<string, CommitInfo>): CommitInfo[] {
+  const order: CommitInfo[] = [];
+  const placed = new Set<string>();
+  for (const start of [...commits.values()].sort((a, b) => a.time - b.time)) {
+    const stack: Array<{ commit: CommitInfo; expanded: boolean }> = [{ commit: start, expanded: false }];
+    while (stack.length > 0) {
+      const top = stack.pop()!;
+      if (placed.has(top.commit.oid)) continue;
+      if (top.expanded) {
+        placed.add(top.commit.oid);
+        order.push(top.commit);
+        continue;
+      }
+      stack.push({ commit: top.commit, expanded: true });
+      for (const parent of top.commit.parents) {
+        const known = commits.get(parent);
+        if (known && !placed.has(parent)) stack.push({ commit: known, expanded: false });
+      }
+    }
+  }
+  return order;
 }
 
 /**
