@@ -6,12 +6,13 @@ import { measureCli } from "./cli.js";
 import { withCluster } from "./cluster.js";
 import { measureColdStart } from "./cold-start.js";
 import { measureReencrypt } from "./reencrypt.js";
+import { measureScanHistory } from "./scan-history.js";
 import { markdownTable, newReport, updateBenchmarksMd, writeResults, type Row } from "./report.js";
 import { repoRoot } from "../test/integration/helpers/controller.js";
 import { measureSteadyState } from "./steady.js";
 import { measureUnseal } from "./unseal.js";
 
-const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt"] as const;
+const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt", "scan-history"] as const;
 type Group = (typeof GROUPS)[number];
 
 const USAGE = `Usage: npm run bench -- [flags]
@@ -25,6 +26,7 @@ const USAGE = `Usage: npm run bench -- [flags]
   --cli-runs N           CLI: whole-process runs of the single seal (default 20)
   --files N              CLI: Secret files in the folder sealed in one invocation (default 1000)
   --repo-files N         reencrypt: sealed files in the repository (default 500)
+  --scan-commits LIST    scan-history: commits of the generated repositories, comma-separated (default 2000,20000)
   --kubeconfig PATH      use this cluster (admin) instead of starting a local control plane; needs --kubectl
   --kubectl PATH         kubectl for --kubeconfig
   --controller-node-options S  NODE_OPTIONS for the controller (default: the value in manifests/deployment.yaml)
@@ -42,6 +44,7 @@ export interface BenchOptions {
   cliRuns: number;
   files: number;
   repoFiles: number;
+  scanCommits: number[];
   kubeconfig: string | undefined;
   kubectl: string | undefined;
   profile: string | undefined;
@@ -61,7 +64,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
     args: argv,
     strict: true,
     options: Object.fromEntries(
-      ["help", "only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
+      ["help", "only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "scan-commits", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
         (name) => [name, { type: name === "help" ? ("boolean" as const) : ("string" as const) }],
       ),
     ),
@@ -84,6 +87,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
     cliRuns: positive(get("cli-runs"), 20, "cli-runs"),
     files: positive(get("files"), 1000, "files"),
     repoFiles: positive(get("repo-files"), 500, "repo-files"),
+    scanCommits: (get("scan-commits") ?? "2000,20000").split(",").map((s) => positive(s.trim(), 0, "scan-commits")),
     kubeconfig: get("kubeconfig"),
     kubectl: get("kubectl"),
     profile: get("profile") === undefined ? undefined : resolve(get("profile") ?? ""),
@@ -119,7 +123,8 @@ async function main(): Promise<void> {
 
   if (wants("unseal")) add(await measureUnseal(options, progress));
   if (wants("cli")) add(await measureCli(options, progress));
-  const clusterGroups = GROUPS.filter((g) => g !== "unseal" && g !== "cli" && wants(g));
+  if (wants("scan-history")) add(await measureScanHistory(options, progress));
+  const clusterGroups = GROUPS.filter((g) => g !== "unseal" && g !== "cli" && g !== "scan-history" && wants(g));
   if (clusterGroups.length > 0) {
     await withCluster(options, progress, async (cluster) => {
       if (wants("cold-start")) add(await measureColdStart(cluster, options, progress));

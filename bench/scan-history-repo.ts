@@ -10,6 +10,8 @@ import { mkdirSync } from "node:fs";
 /** One planted plaintext Secret: a scanner's recall is the share of these whose path it reports. */
 export interface Planted {
   path: string;
+  /** Every file the form adds (a secretGenerator's env file holds the values too): finding any counts. */
+  files: string[];
   form: string;
   /** Deleted again a few commits later: only a history scan can find it. */
   deleted: boolean;
@@ -21,6 +23,8 @@ export interface HistoryRepo {
   planted: Planted[];
   /** Files that look like Secrets but are not leaks (SealedSecrets, placeholders, empty values, Helm templates). */
   decoys: string[];
+  /** The planted secret values: no scanner output may contain one. */
+  values: string[];
 }
 
 const ORDINARY_FILES = 500;
@@ -74,19 +78,19 @@ function ordinaryFile(index: number, revision: number): { path: string; text: st
 }
 
 /** The ten forms of a plaintext Secret, each as files to add (the first is the one reported). */
-function plantedForms(rand: () => number): Array<{ form: string; files: Record<string, string> }> {
+function plantedForms(secretToken: (length?: number) => string): Array<{ form: string; files: Record<string, string> }> {
   const secret = (name: string, body: string, eol = "\n"): string =>
     `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: shop\n${body}`.replaceAll("\n", eol);
   return [
-    { form: "stringData", files: { "deploy/shop/db-secret.yaml": secret("db", `stringData:\n  password: ${token(rand)}\n`) } },
-    { form: "data (base64)", files: { "deploy/shop/api-secret.yaml": secret("api", `type: Opaque\ndata:\n  api-token: ${b64(token(rand))}\n`) } },
+    { form: "stringData", files: { "deploy/shop/db-secret.yaml": secret("db", `stringData:\n  password: ${secretToken()}\n`) } },
+    { form: "data (base64)", files: { "deploy/shop/api-secret.yaml": secret("api", `type: Opaque\ndata:\n  api-token: ${b64(secretToken())}\n`) } },
     {
       form: "multi-document YAML",
-      files: { "deploy/shop/all-in-one.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shop}\ndata: {mode: fast}\n---\n${secret("shop-tokens", `stringData:\n  secret_token: ${token(rand)}\n`)}` },
+      files: { "deploy/shop/all-in-one.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shop}\ndata: {mode: fast}\n---\n${secret("shop-tokens", `stringData:\n  secret_token: ${secretToken()}\n`)}` },
     },
     {
       form: "JSON",
-      files: { "deploy/billing/secret.json": `${JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "billing" }, stringData: { client_secret: token(rand) } }, null, 2)}\n` },
+      files: { "deploy/billing/secret.json": `${JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "billing" }, stringData: { client_secret: secretToken() } }, null, 2)}\n` },
     },
     {
       form: "List (JSON)",
@@ -94,29 +98,29 @@ function plantedForms(rand: () => number): Array<{ form: string; files: Record<s
         "deploy/billing/list.json": JSON.stringify({
           apiVersion: "v1",
           kind: "List",
-          items: [{ apiVersion: "v1", kind: "Secret", metadata: { name: "billing-list" }, data: { access_key: b64(token(rand)) } }],
+          items: [{ apiVersion: "v1", kind: "Secret", metadata: { name: "billing-list" }, data: { access_key: b64(secretToken()) } }],
         }),
       },
     },
     {
       form: "kustomize secretGenerator literals",
-      files: { "overlays/prod/kustomization.yaml": `resources: [../../deploy/shop]\nsecretGenerator:\n  - name: prod-api\n    literals:\n      - API_KEY=${token(rand)}\n` },
+      files: { "overlays/prod/kustomization.yaml": `resources: [../../deploy/shop]\nsecretGenerator:\n  - name: prod-api\n    literals:\n      - API_KEY=${secretToken()}\n` },
     },
     {
       form: "kustomize secretGenerator envs (file in Git)",
       files: {
         "overlays/stage/kustomization.yaml": `resources: [../../deploy/shop]\nsecretGenerator:\n  - name: stage-env\n    envs: [secrets.env]\n`,
-        "overlays/stage/secrets.env": `API_TOKEN=${token(rand)}\n`,
+        "overlays/stage/secrets.env": `API_TOKEN=${secretToken()}\n`,
       },
     },
-    { form: "CRLF line endings", files: { "deploy/legacy/secret.yaml": secret("legacy", `stringData:\n  password: ${token(rand)}\n`, "\r\n") } },
+    { form: "CRLF line endings", files: { "deploy/legacy/secret.yaml": secret("legacy", `stringData:\n  password: ${secretToken()}\n`, "\r\n") } },
     {
       form: "AWS-style key",
-      files: { "deploy/aws/credentials.yaml": secret("aws", `stringData:\n  AWS_ACCESS_KEY_ID: AKIA${token(rand, 16).toUpperCase()}\n  AWS_SECRET_ACCESS_KEY: ${token(rand, 40)}\n`) },
+      files: { "deploy/aws/credentials.yaml": secret("aws", `stringData:\n  AWS_ACCESS_KEY_ID: AKIA${secretToken(16).toUpperCase()}\n  AWS_SECRET_ACCESS_KEY: ${secretToken(40)}\n`) },
     },
     {
       form: "DATABASE_URL with a password",
-      files: { "deploy/orders/db-url.yaml": secret("orders-db", `stringData:\n  DATABASE_URL: postgres://orders:${token(rand, 20)}@db.orders.svc:5432/orders\n`) },
+      files: { "deploy/orders/db-url.yaml": secret("orders-db", `stringData:\n  DATABASE_URL: postgres://orders:${secretToken(20)}@db.orders.svc:5432/orders\n`) },
     },
   ];
 }
@@ -157,7 +161,13 @@ export async function generateHistoryRepo(dir: string, commits: number): Promise
   await git(["init", "-q", "-b", "main"]);
 
   const rand = random(15);
-  const forms = plantedForms(rand);
+  const values: string[] = [];
+  const secretToken = (length?: number): string => {
+    const value = token(rand, length);
+    values.push(value, b64(value));
+    return value;
+  };
+  const forms = plantedForms(secretToken);
   const decoys = decoyFiles(rand);
   const stream: string[] = [];
   let time = 1_700_000_000;
@@ -194,7 +204,7 @@ export async function generateHistoryRepo(dir: string, commits: number): Promise
       const form = forms[formIndex]!;
       const deleted = formIndex % 2 === 1;
       for (const [path, text] of Object.entries(form.files)) changes.push(put(path, text));
-      planted.push({ path: Object.keys(form.files)[0]!, form: form.form, deleted });
+      planted.push({ path: Object.keys(form.files)[0]!, files: Object.keys(form.files), form: form.form, deleted });
       if (deleted) deletions.set(n + 5, Object.keys(form.files));
       message = `add ${form.form}`;
     }
@@ -205,11 +215,11 @@ export async function generateHistoryRepo(dir: string, commits: number): Promise
   }
   // A leak on a branch that was never merged: only a scan of every ref finds it.
   const branchPath = "deploy/feature/secret.yaml";
-  const branchSecret = `apiVersion: v1\nkind: Secret\nmetadata: {name: feature}\nstringData:\n  password: ${token(rand)}\n`;
+  const branchSecret = `apiVersion: v1\nkind: Secret\nmetadata: {name: feature}\nstringData:\n  password: ${secretToken()}\n`;
   commit("refs/heads/feature/unmerged", "feature work", [put(branchPath, branchSecret)], featureBase);
-  planted.push({ path: branchPath, form: "on an unmerged branch", deleted: false });
+  planted.push({ path: branchPath, files: [branchPath], form: "on an unmerged branch", deleted: false });
   stream.push(`tag v1.0\nfrom refs/heads/main\ntagger Bench <bench@example.com> ${time} +0000\n${quoteData("release")}`);
   await git(["fast-import", "--quiet"], stream.join(""));
   await git(["checkout", "-q", "-f", "main"]);
-  return { dir, commits: commits + 1, planted, decoys: Object.keys(decoys) };
+  return { dir, commits: commits + 1, planted, decoys: Object.keys(decoys), values };
 }
