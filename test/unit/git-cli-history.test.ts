@@ -87,11 +87,15 @@ describe("kubectl-seal scan --history (process)", () => {
     }
   });
 
-  it("refuses an unknown --since revision in one line, and --since without --history", () => {
+  it("refuses an unknown --since revision in one line, --since without --history and --max-count 0", () => {
     const r = repo();
     history(r);
     expectErrorLine(kubectlSeal(["scan", "--history", "--since", "nope"], { cwd: r.dir }), `--since nope: no such commit in ${r.dir}: give a commit, branch or tag of this repository`);
     expect(kubectlSeal(["scan", "--since", "HEAD"], { cwd: r.dir }).status).toBe(2);
+    // Declined by the fast path (scan-fast.ts), refused by oclif's parser with its usage message.
+    const zero = kubectlSeal(["scan", "--history", "--max-count", "0"], { cwd: r.dir });
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toContain("Expected an integer greater than or equal to 1 but received: 0");
   });
 
   it("works without a git binary on PATH (isomorphic-git), with the same findings", () => {
