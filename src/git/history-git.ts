@@ -8,7 +8,7 @@ import { GitStoreError } from "./errors.js";
 import type { HistoryBlob, HistoryEngine, HistoryOptions } from "./history.js";
 import type { Repository } from "./repo.js";
 
-/** Blobs requested from cat-file before the oldest one is handed on: keeps both pipes busy, memory bounded. */
+/** Blobs in flight (asked of cat-file, not yet scanned) before the log is read further: both pipes busy, memory bounded. */
 const WINDOW = 64;
 
 // Settings a user's config could set that would change what `git log` prints.
@@ -22,6 +22,18 @@ function git(repo: Repository, args: string[]): { status: number | null; stdout:
     maxBuffer: 1 << 20,
   });
   return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
+}
+
+function gitAsync(repo: Repository, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("git", [`--git-dir=${repo.gitdir}`, ...NEUTRAL_CONFIG, ...args], { cwd: repo.dir, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("error", (error) => resolve({ status: null, stdout, stderr: error.message }));
+    child.once("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 /** The revision arguments for the range: every ref and HEAD, less what `since` reaches, at most `maxCount`. */
@@ -65,15 +77,14 @@ class BlobReader {
 
   private requests: string[] = [];
 
-  /** Asks for a blob; the request is sent with the others of the same turn (one write, not one per blob). */
+  /** Asks for a blob; requests go out together at the next flush() (one write, not one per blob). */
   read(oid: string): Promise<{ size: number; content: Uint8Array | undefined }> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.requests.length === 0) setImmediate(() => this.flush());
     this.requests.push(oid);
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
-  private flush(): void {
+  flush(): void {
     if (this.requests.length === 0 || this.failure) return;
     this.child.stdin.write(`${this.requests.join("\n")}\n`);
     this.requests = [];
@@ -132,21 +143,32 @@ interface Change {
   commit: string;
 }
 
-/** Parses `git log --format=%H --raw -z` output as it streams: commit ids, then `:modes oids status\0path\0` entries. */
-async function* changes(log: ChildProcessWithoutNullStreams, onCommit: () => void): AsyncGenerator<Change> {
-  const decoder = new StringDecoder("utf8");
-  let carry = "";
-  let commit = "";
-  let entry: { oid: string; keep: boolean } | undefined;
-  const tokens = function* (text: string): Generator<string> {
-    const parts = (carry + text).split("\0");
-    carry = parts.pop() ?? "";
-    yield* parts;
-  };
-  const handle = function* (token: string): Generator<Change> {
-    if (entry) {
-      if (entry.keep) yield { path: token, oid: entry.oid, commit };
-      entry = undefined;
+/**
+ * Parses `git log --format=%H --raw -z` output chunk by chunk as it streams: commit ids, then one
+ * `:<modes> <old oid> <new oid> <status>\0<path>\0` entry per changed file.
+ */
+class RawLogParser {
+  private readonly decoder = new StringDecoder("utf8");
+  private carry = "";
+  private commit = "";
+  private entry: { oid: string; keep: boolean } | undefined;
+
+  constructor(private readonly onCommit: () => void) {}
+
+  /** The added or changed regular files in `chunk` (and, with no chunk, in what was left: the end). */
+  push(chunk?: Buffer): Change[] {
+    const parts = (this.carry + (chunk ? this.decoder.write(chunk) : this.decoder.end())).split("\0");
+    this.carry = chunk ? (parts.pop() ?? "") : "";
+    const found: Change[] = [];
+    for (const token of parts) this.take(token, found);
+    if (!chunk && this.commit !== "") this.onCommit();
+    return found;
+  }
+
+  private take(token: string, found: Change[]): void {
+    if (this.entry) {
+      if (this.entry.keep) found.push({ path: token, oid: this.entry.oid, commit: this.commit });
+      this.entry = undefined;
       return;
     }
     const text = token.startsWith("\n") ? token.slice(1) : token;
@@ -154,25 +176,24 @@ async function* changes(log: ChildProcessWithoutNullStreams, onCommit: () => voi
     if (text.startsWith(":")) {
       // ":100644 100644 <old oid> <new oid> M": keep added or changed regular files, not symlinks or submodules.
       const [, mode, , oid, status] = text.slice(1).split(" ");
-      entry = { oid: oid ?? "", keep: (mode === "100644" || mode === "100755") && status !== "D" };
+      this.entry = { oid: oid ?? "", keep: (mode === "100644" || mode === "100755") && status !== "D" };
       return;
     }
-    if (commit !== "") onCommit();
-    commit = text.trim();
-  };
-  for await (const chunk of log.stdout as AsyncIterable<Buffer>) {
-    for (const token of tokens(decoder.write(chunk))) yield* handle(token);
+    if (this.commit !== "") this.onCommit();
+    this.commit = text.trim();
   }
-  for (const token of tokens(decoder.end())) yield* handle(token);
-  if (carry !== "") yield* handle(carry);
-  if (commit !== "") onCommit();
+}
+
+async function commitCount(repo: Repository, counting: ReturnType<typeof gitAsync>): Promise<number> {
+  const counted = await counting;
+  if (counted.status !== 0) throw new GitStoreError(`git rev-list failed in ${repo.dir}: ${counted.stderr.trim().split("\n")[0]}`, "check the repository with `git fsck`");
+  return Number(counted.stdout.trim());
 }
 
 async function* blobs(repo: Repository, options: HistoryOptions): AsyncGenerator<HistoryBlob> {
   const range = revisions(repo, options);
-  const counted = git(repo, ["rev-list", "--count", ...range, ...pathspec(options)]);
-  if (counted.status !== 0) throw new GitStoreError(`git rev-list failed in ${repo.dir}: ${counted.stderr.trim().split("\n")[0]}`, "check the repository with `git fsck`");
-  const total = Number(counted.stdout.trim());
+  // The number of commits (for progress) is counted while the log starts: a second walk, in parallel.
+  const counting = gitAsync(repo, ["rev-list", "--count", ...range, ...pathspec(options)]);
   const log = spawn(
     "git",
     [
@@ -205,13 +226,25 @@ async function* blobs(repo: Repository, options: HistoryOptions): AsyncGenerator
     const { change, blob } = inFlight.shift()!;
     return { ...change, ...(await blob) };
   };
-  try {
-    for await (const change of changes(log, () => options.onProgress?.(++done, total))) {
+  let total = 0;
+  const parser = new RawLogParser(() => options.onProgress?.(++done, total));
+  const request = (found: Change[]): void => {
+    for (const change of found) {
       if (seen.has(change.oid) || !options.filter.accept(change.path)) continue;
       seen.add(change.oid);
       inFlight.push({ change, blob: reader.read(change.oid) });
-      if (inFlight.length >= WINDOW) yield await next();
     }
+    reader.flush();
+  };
+  try {
+    // The log is read no faster than blobs are scanned: at most a window plus one chunk's blobs are in flight.
+    // (Reading starts at once: Node drops the output of a child that exits before anyone reads it.)
+    for await (const chunk of log.stdout as AsyncIterable<Buffer>) {
+      if (total === 0) total = await commitCount(repo, counting);
+      request(parser.push(chunk));
+      while (inFlight.length > WINDOW) yield await next();
+    }
+    request(parser.push());
     while (inFlight.length > 0) yield await next();
     if ((await exited) !== 0) {
       throw new GitStoreError(`git log failed in ${repo.dir}: ${stderr.trim().split("\n")[0] ?? ""}`, "check the repository with `git fsck`");
