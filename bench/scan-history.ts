@@ -4,7 +4,7 @@
 // reported). Peak RSS is getrusage(RUSAGE_CHILDREN) of a small python3 wrapper: the largest process of each tool's
 // tree (node itself for us, gitleaks for gitleaks; their `git` children are smaller).
 import { execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -24,11 +24,15 @@ const TIME_TARGET = 2; // at most 2x gitleaks' time
 const RSS_TARGET = 1; // no more memory than gitleaks
 
 // Runs argv[2:] with stdout to argv[1], prints {"code", "seconds", "maxrssKiB"} (Linux reports ru_maxrss in KiB).
+// CHILD_PATH, when set, is the PATH the command runs with (to run ours without git).
 const MEASURE = `
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
+env = dict(os.environ)
+if "CHILD_PATH" in env:
+    env["PATH"] = env.pop("CHILD_PATH")
 with open(sys.argv[1], "wb") as out:
     start = time.monotonic()
-    code = subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL).returncode
+    code = subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env).returncode
     seconds = time.monotonic() - start
 print(json.dumps({"code": code, "seconds": seconds, "maxrssKiB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 `;
@@ -70,7 +74,7 @@ function recall(repo: HistoryRepo, paths: string[], output: string): { found: nu
 const oursPaths = (output: string): string[] => (JSON.parse(output) as { findings: Array<{ path: string }> }).findings.map((f) => f.path);
 const gitleaksPaths = (output: string): string[] => (JSON.parse(output) as Array<{ File: string }>).map((f) => f.File);
 
-async function measureSize(commits: number, gitleaks: string, o: ScanHistoryOptions, dir: string, progress: (line: string) => void): Promise<Row[]> {
+async function measureSize(commits: number, isogit: boolean, gitleaks: string, o: ScanHistoryOptions, dir: string, progress: (line: string) => void): Promise<Row[]> {
   const size = commits.toLocaleString("en-US");
   progress(`scan-history: generating ${size} commits`);
   const started = Date.now();
@@ -100,12 +104,33 @@ async function measureSize(commits: number, gitleaks: string, o: ScanHistoryOpti
     await measure(commands.ours, join(dir, "profile.json"), repo.dir, { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${o.profile}` });
   }
 
+  const rows: Row[] = [];
+  if (isogit) {
+    // The fallback engine (no git on PATH: isomorphic-git), once, next to a run with git: several times slower.
+    progress(`scan-history: ${size} commits without git on PATH (isomorphic-git), once`);
+    const noGit = join(dir, "no-git");
+    mkdirSync(noGit, { recursive: true });
+    symlinkSync("/bin/bash", join(noGit, "bash")); // bin/kubectl-seal is a bash script
+    const fallback = await measure(commands.ours, join(dir, "isogit.json"), repo.dir, { ...process.env, CHILD_PATH: noGit });
+    const withGit = (await measure(commands.ours, join(dir, "ours-again.json"), repo.dir)).seconds;
+    rows.push({
+      id: `scan-history-isogit-${commits}`,
+      measurement: `8d. scan --history, ${size} commits, without git (isomorphic-git engine)`,
+      result: figure([fallback.seconds], "s"),
+      reference: { what: "with git (plumbing engine)", figure: figure([withGit], "s") },
+      ratio: { what: "isomorphic-git ÷ git", figure: figure([fallback.seconds / withGit], "×") },
+      target: "same findings (engine choice)",
+      informational: true,
+      note: `peak RSS ${fallback.rssMiB.toFixed(0)} MiB; findings ${oursPaths(fallback.output).length} (with git: ${oursPaths(last.ours!.output).length})`,
+    });
+  }
+
   const ours = recall(repo, oursPaths(last.ours!.output), last.ours!.output);
   const theirs = recall(repo, gitleaksPaths(last.gitleaks!.output), last.gitleaks!.output);
   const total = repo.planted.length;
   const time = figure(ratios(seconds.ours, seconds.gitleaks), "×");
   const rss = figure(ratios(rssMiB.ours, rssMiB.gitleaks), "×");
-  return [
+  rows.unshift(
     {
       id: `scan-history-time-${commits}`,
       measurement: `8a. scan --history, ${size} commits: wall time, whole process`,
@@ -135,7 +160,8 @@ async function measureSize(commits: number, gitleaks: string, o: ScanHistoryOpti
         `decoys reported (SealedSecrets, placeholder, empty and Helm template Secrets): ours ${ours.decoys}, gitleaks ${theirs.decoys}; ` +
         `a planted value printed: ours ${ours.printedValue ? "yes" : "no"}, gitleaks (--redact) ${theirs.printedValue ? "yes" : "no"}`,
     },
-  ];
+  );
+  return rows;
 }
 
 export async function measureScanHistory(o: ScanHistoryOptions, progress: (line: string) => void): Promise<Row[]> {
@@ -152,7 +178,8 @@ export async function measureScanHistory(o: ScanHistoryOptions, progress: (line:
     const rows: Row[] = [];
     for (const commits of o.scanCommits) {
       try {
-        rows.push(...(await measureSize(commits, gitleaks, o, dir, progress)));
+        // The slow fallback engine only at the smallest size.
+        rows.push(...(await measureSize(commits, commits === Math.min(...o.scanCommits), gitleaks, o, dir, progress)));
       } catch (error) {
         rows.push(...rowsFor(commits, `a run failed: ${error instanceof Error ? error.message : String(error)}`));
       }

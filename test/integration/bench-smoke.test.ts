@@ -36,6 +36,7 @@ describe("npm run bench (smoke)", () => {
       "scan-history-time-20",
       "scan-history-rss-20",
       "scan-history-recall-20",
+      "scan-history-isogit-20",
       "cold-start-5",
       "controller-rss",
       "steady-p50",
