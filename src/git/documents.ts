@@ -2,14 +2,7 @@
 // are not manifests (Helm templates, broken YAML), so a document that does not parse is counted, not thrown.
 import { parseAllDocuments } from "yaml";
 
-/** Files larger than this are not read: manifests are small, and a scan must stay fast on big trees. */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-
-/** Names of files that may hold manifests: YAML, JSON, and kustomize's extension-less `Kustomization`. */
-export function mayHoldManifests(filepath: string): boolean {
-  const name = filepath.slice(filepath.lastIndexOf("/") + 1);
-  return /\.(ya?ml|json)$/i.test(name) || name === "Kustomization";
-}
+export { MAX_MANIFEST_BYTES, mayHoldManifests } from "./manifest-files.js";
 
 export interface FileObject {
   /** 0-based index of the YAML document in the file (0 for JSON). */

@@ -1,6 +1,7 @@
 // Recognising plaintext Secrets in manifests: core/v1 Secrets carrying data, and kustomize secretGenerators.
 // Findings name where a secret is and its key names; they never hold a value.
 import { readObjects, type FileObject } from "./documents.js";
+import { mentionsSecrets } from "./manifest-files.js";
 import { isPlaceholderValue } from "./placeholders.js";
 
 export interface PlaintextFinding {
@@ -27,27 +28,6 @@ export interface PlaintextFinding {
 export interface PlaintextOptions {
   /** Report Secrets and literals whose values are all empty or placeholders too (`scan --strict`). */
   strict?: boolean;
-}
-
-/**
- * Cheap test done before any parsing: a `kind` key whose value is `Secret` (any quoting or spacing, YAML or JSON,
- * also as a List item) or the word `secretGenerator`. Comments and references such as `secretKeyRef` or "reads the
- * db Secret" do not count, so most manifests are never parsed.
- */
-const SECRET_KIND = /kind['"]?\s*:\s*(?:!!str\s+)?['"]?Secret\b/;
-
-export function mentionsSecrets(text: string): boolean {
-  return text.includes("secretGenerator") || (text.includes("Secret") && SECRET_KIND.test(text));
-}
-
-const SECRET_BYTES = Buffer.from("Secret");
-const GENERATOR_BYTES = Buffer.from("secretGenerator");
-
-/** The same test on raw bytes, before decoding: most blobs of a history stop at the first `includes`. */
-export function mentionsSecretsBytes(content: Uint8Array): boolean {
-  const bytes = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
-  if (bytes.includes(GENERATOR_BYTES)) return true;
-  return bytes.includes(SECRET_BYTES) && SECRET_KIND.test(bytes.toString("latin1"));
 }
 
 function record(value: unknown): Record<string, unknown> {

@@ -1,10 +1,10 @@
 // `kubectl seal scan`: plaintext Secrets in the working tree, the index (--staged) or the whole history.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { MAX_MANIFEST_BYTES, mayHoldManifests } from "./documents.js";
+import { MAX_MANIFEST_BYTES, mayHoldManifests, mentionsSecrets, mentionsSecretsBytes } from "./manifest-files.js";
 import { GitStoreError } from "./errors.js";
 import { historyEngine, type HistoryEngine, type HistoryRange } from "./history.js";
-import { findPlaintext, mentionsSecrets, mentionsSecretsBytes, type PlaintextFinding } from "./plaintext.js";
+import type { PlaintextFinding } from "./plaintext.js";
 import { findRepository, toRepoPath, type Repository } from "./repo.js";
 
 export type ScanSource = "worktree" | "index" | "history";
@@ -90,6 +90,8 @@ export async function scanForPlaintext(options: ScanOptions = {}): Promise<ScanR
   const history = source === "history" ? await historyEngine(options.engine) : undefined;
   const inSource = referenceCheck(source, repo, report.root, history);
   const examine = async (filepath: string, text: string, commit?: string): Promise<void> => {
+    // The parser is loaded for the first file that needs it: a clean history never does.
+    const { findPlaintext } = await import("./plaintext.js");
     const { findings, unparsed } = findPlaintext(filepath, text, { strict: options.strict === true });
     for (const found of findings) {
       const finding = commit ? { ...found, commit } : found;
