@@ -13,6 +13,13 @@ function repo(): TempRepo {
   isolateGitConfig(created);
   return created;
 }
+/** Writes `files`, stages everything and commits; returns the new commit. */
+function commitFiles(r: TempRepo, message: string, files: Record<string, string>): string {
+  for (const [file, text] of Object.entries(files)) r.write(file, text);
+  r.git("add", "-A");
+  r.git("commit", "-q", "-m", message);
+  return r.git("rev-parse", "HEAD").trim();
+}
 const summary = (findings: Array<{ path: string; document: number; kind: string; name?: string; keys: string[] }>) =>
   findings.map((f) => `${f.path}#${f.document} ${f.kind} ${f.name ?? "-"} [${f.keys.join(",")}]`).sort();
 
@@ -166,22 +173,14 @@ describe.each(["git", "isomorphic-git"] as const)("scanForPlaintext --history (%
 
   it("names the commit that added a blob, not a later one holding it too (copy, merge, re-add)", async () => {
     const r = repo();
-    r.write("README.md", "x\n");
-    r.git("add", ".");
-    r.git("commit", "-q", "-m", "base");
+    commitFiles(r, "base", { "README.md": "x\n" });
     r.git("checkout", "-q", "-b", "feature");
-    r.write("apps/secret.yaml", secretManifests["apps/db/secret.yaml"]!);
-    r.git("add", ".");
-    r.git("commit", "-q", "-m", "leak on a branch");
-    const added = r.git("rev-parse", "HEAD").trim();
+    const added = commitFiles(r, "leak on a branch", { "apps/secret.yaml": secretManifests["apps/db/secret.yaml"]! });
     r.git("checkout", "-q", "main");
-    r.write("README.md", "y\n");
-    r.git("commit", "-q", "-am", "main moves on");
+    commitFiles(r, "main moves on", { "README.md": "y\n" });
     r.git("merge", "-q", "--no-ff", "-m", "merge feature", "feature");
-    r.write("copy/secret.yaml", secretManifests["apps/db/secret.yaml"]!); // the same blob at another path
     r.git("rm", "-q", "apps/secret.yaml");
-    r.git("add", ".");
-    r.git("commit", "-q", "-m", "move it");
+    commitFiles(r, "move it", { "copy/secret.yaml": secretManifests["apps/db/secret.yaml"]! }); // the same blob elsewhere
     const history = await scanForPlaintext({ target: r.dir, source: "history", engine });
     expect(history.findings.map((f) => `${f.path}@${f.commit}`)).toEqual([`apps/secret.yaml@${added}`]);
     expect(history.commitsScanned).toBe(5);
@@ -189,15 +188,9 @@ describe.each(["git", "isomorphic-git"] as const)("scanForPlaintext --history (%
 
   it("--since REV scans only commits REV does not reach; --max-count N only the newest N", async () => {
     const r = repo();
-    const commitFile = (file: string, text: string) => {
-      r.write(file, text);
-      r.git("add", ".");
-      r.git("commit", "-q", "-m", file);
-      return r.git("rev-parse", "HEAD").trim();
-    };
-    const first = commitFile("old/secret.yaml", secretManifests["apps/db/secret.yaml"]!);
-    commitFile("README.md", "x\n");
-    const second = commitFile("new/multi.yaml", secretManifests["apps/multi.yaml"]!);
+    const first = commitFiles(r, "old", { "old/secret.yaml": secretManifests["apps/db/secret.yaml"]! });
+    commitFiles(r, "readme", { "README.md": "x\n" });
+    const second = commitFiles(r, "new", { "new/multi.yaml": secretManifests["apps/multi.yaml"]! });
     const scan = (range: { since?: string; maxCount?: number }) => scanForPlaintext({ target: r.dir, source: "history", engine, range });
     expect((await scan({})).findings.map((f) => f.commit)).toEqual([first, second]);
     const since = await scan({ since: first });
