@@ -8,6 +8,7 @@ NEEDED=(
   "age:age"            # interop tests: the standard age CLI decrypts what we seal (Debian's age 1.1.x: X25519 only)
   "age-keygen:age"
   "openssl:openssl"
+  "python3:python3-venv"  # pre-commit framework test (scripts/install-pre-commit.sh makes a venv) and the scan bench's peak RSS
 )
 
 missing=()

@@ -1,7 +1,7 @@
 // The history engine on Git's own plumbing: one `git log --raw` lists, commit by commit (oldest first), the blobs
 // each commit changed against its first parent (Git compares trees by id, so unchanged subtrees cost nothing), and
-// one `git cat-file --batch` streams the contents of the new ones. Two processes for the whole scan, a bounded
-// window of blobs in flight, nothing but the current blobs in memory.
+// one `git cat-file --batch` streams the contents of the new ones. Two processes for the whole scan (and a third
+// counting commits for progress); in memory only the ids of the blobs met and a bounded window of blobs in flight.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 import { GitStoreError } from "./errors.js";
