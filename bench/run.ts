@@ -8,12 +8,13 @@ import { withCluster } from "./cluster.js";
 import { measureColdStart } from "./cold-start.js";
 import { measurePod } from "./pod.js";
 import { measureReencrypt } from "./reencrypt.js";
+import { measureScanHistory } from "./scan-history.js";
 import { markdownTable, newReport, updateBenchmarksMd, writeResults, type Row } from "./report.js";
 import { repoRoot } from "../test/integration/helpers/controller.js";
 import { measureSteadyState } from "./steady.js";
 import { measureUnseal } from "./unseal.js";
 
-const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt", "memory", "pod"] as const;
+const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt", "scan-history", "memory", "pod"] as const;
 type Group = (typeof GROUPS)[number];
 /** `pod` starts the real node and takes minutes at N=10,000: only on request (--only pod). */
 const DEFAULT_GROUPS = GROUPS.filter((g) => g !== "pod");
@@ -31,6 +32,7 @@ const USAGE = `Usage: npm run bench -- [flags]
   --files N              CLI: Secret files in the folder sealed in one invocation (default 1000)
   --repo-files N         reencrypt: sealed files in the repository (default 500)
   --pod-n N              pod: SealedSecrets for the controller as a Pod on the test node (default 10000)
+  --scan-commits LIST    scan-history: commits of the generated repositories, comma-separated (default 2000,20000)
   --kubeconfig PATH      use this cluster (admin) instead of starting a local control plane; needs --kubectl
   --kubectl PATH         kubectl for --kubeconfig
   --controller-node-options S  NODE_OPTIONS for the controller (default: the value in manifests/deployment.yaml)
@@ -50,6 +52,7 @@ export interface BenchOptions {
   files: number;
   repoFiles: number;
   podN: number;
+  scanCommits: number[];
   kubeconfig: string | undefined;
   kubectl: string | undefined;
   profile: string | undefined;
@@ -69,7 +72,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
     args: argv,
     strict: true,
     options: Object.fromEntries(
-      ["help", "only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "memory-n", "pod-n", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
+      ["help", "only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "memory-n", "pod-n", "scan-commits", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
         (name) => [name, { type: name === "help" ? ("boolean" as const) : ("string" as const) }],
       ),
     ),
@@ -94,6 +97,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
     files: positive(get("files"), 1000, "files"),
     repoFiles: positive(get("repo-files"), 500, "repo-files"),
     podN: positive(get("pod-n"), 10_000, "pod-n"),
+    scanCommits: (get("scan-commits") ?? "2000,20000").split(",").map((s) => positive(s.trim(), 0, "scan-commits")),
     kubeconfig: get("kubeconfig"),
     kubectl: get("kubectl"),
     profile: get("profile") === undefined ? undefined : resolve(get("profile") ?? ""),
@@ -129,7 +133,8 @@ async function main(): Promise<void> {
 
   if (wants("unseal")) add(await measureUnseal(options, progress));
   if (wants("cli")) add(await measureCli(options, progress));
-  const clusterGroups = GROUPS.filter((g) => g !== "unseal" && g !== "cli" && wants(g));
+  if (wants("scan-history")) add(await measureScanHistory(options, progress));
+  const clusterGroups = GROUPS.filter((g) => g !== "unseal" && g !== "cli" && g !== "scan-history" && wants(g));
   if (clusterGroups.length > 0) {
     await withCluster(options, progress, async (cluster) => {
       if (wants("cold-start")) add(await measureColdStart(cluster, options, progress));

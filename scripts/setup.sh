@@ -16,6 +16,7 @@ NEEDED=(
   "ctr:containerd"
   "runc:runc"
   "/usr/lib/cni/loopback:containernetworking-plugins"
+  "python3:python3-venv"  # pre-commit framework test (scripts/install-pre-commit.sh makes a venv) and the scan bench's peak RSS
 )
 
 missing=()

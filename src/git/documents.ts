@@ -2,20 +2,15 @@
 // are not manifests (Helm templates, broken YAML), so a document that does not parse is counted, not thrown.
 import { parseAllDocuments } from "yaml";
 
-/** Files larger than this are not read: manifests are small, and a scan must stay fast on big trees. */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-
-/** Names of files that may hold manifests: YAML, JSON, and kustomize's extension-less `Kustomization`. */
-export function mayHoldManifests(filepath: string): boolean {
-  const name = filepath.slice(filepath.lastIndexOf("/") + 1);
-  return /\.(ya?ml|json)$/i.test(name) || name === "Kustomization";
-}
+export { MAX_MANIFEST_BYTES, mayHoldManifests } from "./manifest-files.js";
 
 export interface FileObject {
   /** 0-based index of the YAML document in the file (0 for JSON). */
   document: number;
   /** 0-based index in `items` when the object came from a List. */
   item?: number;
+  /** 1-based line where the document's content starts (1 for JSON). */
+  line: number;
   object: Record<string, unknown>;
 }
 
@@ -29,16 +24,23 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function pushObject(objects: FileObject[], document: number, value: unknown): void {
+function pushObject(objects: FileObject[], document: number, line: number, value: unknown): void {
   if (!isRecord(value)) return;
   const items = value.items;
   if (typeof value.kind === "string" && value.kind.endsWith("List") && Array.isArray(items)) {
     items.forEach((item, index) => {
-      if (isRecord(item)) objects.push({ document, item: index, object: item });
+      if (isRecord(item)) objects.push({ document, item: index, line, object: item });
     });
     return;
   }
-  objects.push({ document, object: value });
+  objects.push({ document, line, object: value });
+}
+
+/** 1-based line of a character offset. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let at = text.indexOf("\n"); at >= 0 && at < offset; at = text.indexOf("\n", at + 1)) line++;
+  return line;
 }
 
 /** Every object in `text` (multi-document YAML, JSON, Lists flattened); never throws. */
@@ -48,7 +50,7 @@ export function readObjects(text: string): ReadResult {
   if (/^\s*[[{]/.test(text)) {
     try {
       const value: unknown = JSON.parse(text);
-      for (const entry of Array.isArray(value) ? value : [value]) pushObject(objects, 0, entry);
+      for (const entry of Array.isArray(value) ? value : [value]) pushObject(objects, 0, 1, entry);
       return { objects, unparsed };
     } catch {
       // Not JSON after all: flow-style YAML also starts with { or [.
@@ -56,7 +58,7 @@ export function readObjects(text: string): ReadResult {
   }
   let documents: ReturnType<typeof parseAllDocuments>;
   try {
-    documents = parseAllDocuments(text);
+    documents = parseAllDocuments(text, { logLevel: "error" }); // no warnings on stderr about odd keys (templates)
   } catch {
     return { objects, unparsed: 1 };
   }
@@ -67,7 +69,8 @@ export function readObjects(text: string): ReadResult {
       return;
     }
     try {
-      pushObject(objects, index, doc.toJS({ maxAliasCount: 100 }));
+      const start = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? doc.range?.[0] ?? 0;
+      pushObject(objects, index, lineAt(text, start), doc.toJS({ maxAliasCount: 100 }));
     } catch {
       unparsed++; // alias bombs and other unrepresentable documents
     }

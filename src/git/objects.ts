@@ -1,30 +1,14 @@
-// Blobs from the Git object store to scan: those staged for commit, or every blob in the history.
+// Blobs from the Git object store to scan: those staged for commit (the history has history*.ts).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import git from "isomorphic-git";
 import type { FsClient } from "isomorphic-git";
+import { mayLeadUnder, underPrefix, type PathFilter } from "./history.js";
 import { headCommit, type Repository } from "./repo.js";
 
 export interface BlobAt {
   path: string;
   oid: string;
-  /** History only: the commit the blob was first met in (commits are visited oldest first). */
-  commit?: string;
-}
-
-export interface BlobFilter {
-  /** Only paths from the repository root under this prefix ("" for all). */
-  under: string;
-  accept: (filepath: string) => boolean;
-}
-
-function underPrefix(filepath: string, prefix: string): boolean {
-  return prefix === "" || filepath === prefix || filepath.startsWith(`${prefix}/`);
-}
-
-/** True while `dir` may still contain paths under `prefix` (it is inside the prefix, or an ancestor of it). */
-function mayLeadUnder(dir: string, prefix: string): boolean {
-  return underPrefix(dir, prefix) || prefix.startsWith(`${dir}/`);
 }
 
 /**
@@ -54,7 +38,7 @@ function indexFs(repo: Repository): FsClient {
 }
 
 /** Blobs of the index that differ from HEAD: exactly what the next commit adds or changes. */
-export async function stagedBlobs(repo: Repository, filter: BlobFilter): Promise<BlobAt[]> {
+export async function stagedBlobs(repo: Repository, filter: PathFilter): Promise<BlobAt[]> {
   const head = await headCommit(repo);
   const blobs: BlobAt[] = [];
   const trees = head ? [git.TREE({ ref: head }), git.STAGE()] : [git.STAGE()];
@@ -81,91 +65,12 @@ export async function stagedBlobs(repo: Repository, filter: BlobFilter): Promise
   return blobs.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-/** Every commit reachable from any ref (and HEAD), oldest first by committer time. */
-export async function allCommits(repo: Repository): Promise<Array<{ oid: string; tree: string }>> {
-  const tips = new Set<string>();
-  const head = await headCommit(repo);
-  if (head) tips.add(head);
-  const refs = await git.listRefs({ fs, gitdir: repo.gitdir, filepath: "refs" });
-  for (const ref of refs) {
-    let oid = await git.resolveRef({ fs, gitdir: repo.gitdir, ref: `refs/${ref}` });
-    for (let depth = 0; depth < 10; depth++) {
-      const { type } = await git.readObject({ fs, gitdir: repo.gitdir, oid, cache: repo.cache, format: "content" });
-      if (type !== "tag") {
-        if (type === "commit") tips.add(oid);
-        break;
-      }
-      oid = (await git.readTag({ fs, gitdir: repo.gitdir, oid, cache: repo.cache })).tag.object; // follow the tag
-    }
-  }
-  const seen = new Map<string, { oid: string; tree: string; time: number }>();
-  const pending = [...tips];
-  while (pending.length > 0) {
-    const oid = pending.pop()!;
-    if (seen.has(oid)) continue;
-    const { commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
-    seen.set(oid, { oid, tree: commit.tree, time: commit.committer.timestamp });
-    pending.push(...commit.parent);
-  }
-  return [...seen.values()].sort((a, b) => a.time - b.time).map(({ oid, tree }) => ({ oid, tree }));
-}
-
-/**
- * Every blob in every commit, each oid once, with the first commit and path it was met at. A tree already walked
- * holds only blobs already met, so it is skipped whole: this keeps a history walk close to linear in new objects.
- */
-export async function* historyBlobs(
-  repo: Repository,
-  filter: BlobFilter,
-  onProgress?: (commitsDone: number, commitsTotal: number) => void,
-): AsyncGenerator<BlobAt> {
-  const commits = await allCommits(repo);
-  const seenTrees = new Set<string>();
-  const seenBlobs = new Set<string>();
-  let done = 0;
-  for (const commit of commits) {
-    const pending: Array<{ oid: string; dir: string }> = [{ oid: commit.tree, dir: "" }];
-    while (pending.length > 0) {
-      const { oid, dir } = pending.pop()!;
-      // Only a tree walked whole may be skipped later; one walked partly (an ancestor of the prefix) may not.
-      const whole = underPrefix(dir, filter.under);
-      if (whole) {
-        if (seenTrees.has(oid)) continue;
-        seenTrees.add(oid);
-      }
-      const { tree } = await git.readTree({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
-      for (const entry of tree) {
-        const filepath = dir === "" ? entry.path : `${dir}/${entry.path}`;
-        if (entry.type === "tree") {
-          if (mayLeadUnder(filepath, filter.under)) pending.push({ oid: entry.oid, dir: filepath });
-        } else if (entry.type === "blob" && entry.mode !== "120000" && !seenBlobs.has(entry.oid)) {
-          if (!underPrefix(filepath, filter.under) || !filter.accept(filepath)) continue;
-          seenBlobs.add(entry.oid);
-          yield { path: filepath, oid: entry.oid, commit: commit.oid };
-        }
-      }
-    }
-    onProgress?.(++done, commits.length);
-  }
-}
-
 /** A blob's content. */
-export async function readBlobAt(repo: Repository, blob: BlobAt): Promise<Uint8Array> {
-  const { blob: content } = await git.readBlob({ fs, gitdir: repo.gitdir, oid: blob.oid, cache: repo.cache });
-  return content;
+export async function readBlob(repo: Repository, blob: BlobAt): Promise<Uint8Array> {
+  return (await git.readBlob({ fs, gitdir: repo.gitdir, oid: blob.oid, cache: repo.cache })).blob;
 }
 
 /** Paths in the index. */
 export async function indexPaths(repo: Repository): Promise<Set<string>> {
   return new Set(await git.listFiles({ fs: indexFs(repo), gitdir: repo.gitdir, cache: repo.cache }));
-}
-
-/** Whether `filepath` is a file in `commit`'s tree. */
-export async function existsInCommit(repo: Repository, commit: string, filepath: string): Promise<boolean> {
-  try {
-    await git.readBlob({ fs, gitdir: repo.gitdir, oid: commit, filepath, cache: repo.cache });
-    return true;
-  } catch {
-    return false;
-  }
 }

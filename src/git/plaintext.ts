@@ -1,6 +1,8 @@
 // Recognising plaintext Secrets in manifests: core/v1 Secrets carrying data, and kustomize secretGenerators.
 // Findings name where a secret is and its key names; they never hold a value.
 import { readObjects, type FileObject } from "./documents.js";
+import { mentionsSecrets } from "./manifest-files.js";
+import { isPlaceholderValue } from "./placeholders.js";
 
 export interface PlaintextFinding {
   path: string;
@@ -8,6 +10,8 @@ export interface PlaintextFinding {
   commit?: string;
   document: number;
   item?: number;
+  /** 1-based line where the finding's YAML document starts. */
+  line: number;
   kind: "Secret" | "secretGenerator";
   name?: string;
   namespace?: string;
@@ -17,11 +21,13 @@ export interface PlaintextFinding {
   via?: "literals" | "envs" | "files";
   /** secretGenerator envs/files only: the files the values are read from. */
   references?: string[];
+  /** Every value is empty or a placeholder (reported only with `strict`). */
+  placeholdersOnly?: true;
 }
 
-/** Cheap test done before any parsing. */
-export function mentionsSecrets(text: string): boolean {
-  return text.includes("Secret") || text.includes("secretGenerator");
+export interface PlaintextOptions {
+  /** Report Secrets and literals whose values are all empty or placeholders too (`scan --strict`). */
+  strict?: boolean;
 }
 
 function record(value: unknown): Record<string, unknown> {
@@ -37,20 +43,36 @@ function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === "string") : [];
 }
 
-function secretFinding(path: string, found: FileObject): PlaintextFinding | undefined {
+/** Whether a finding whose values are all placeholders is reported: only in strict mode, and then marked. */
+function placeholderMark(allPlaceholders: boolean, options: PlaintextOptions): { placeholdersOnly?: true } | undefined {
+  if (!allPlaceholders) return {};
+  return options.strict === true ? { placeholdersOnly: true } : undefined;
+}
+
+function secretFinding(path: string, found: FileObject, options: PlaintextOptions): PlaintextFinding | undefined {
   const { object } = found;
   if (object.kind !== "Secret" || object.apiVersion !== "v1") return undefined;
-  const keys = [...new Set([...Object.keys(record(object.data)), ...Object.keys(record(object.stringData))])];
+  const data = record(object.data);
+  const stringData = record(object.stringData);
+  const keys = [...new Set([...Object.keys(data), ...Object.keys(stringData)])];
   if (keys.length === 0) return undefined;
+  const mark = placeholderMark(
+    Object.values(data).every((value) => isPlaceholderValue(value, "base64")) &&
+      Object.values(stringData).every((value) => isPlaceholderValue(value, "plain")),
+    options,
+  );
+  if (!mark) return undefined;
   const metadata = record(object.metadata);
   return {
     path,
     document: found.document,
     ...(found.item === undefined ? {} : { item: found.item }),
+    line: found.line,
     kind: "Secret",
     name: text(metadata.name),
     namespace: text(metadata.namespace),
     keys: keys.sort(),
+    ...mark,
   };
 }
 
@@ -58,6 +80,11 @@ function secretFinding(path: string, found: FileObject): PlaintextFinding | unde
 function literalKey(literal: string): string {
   const equals = literal.indexOf("=");
   return equals > 0 ? literal.slice(0, equals) : "<invalid literal>";
+}
+
+function literalValue(literal: string): string {
+  const equals = literal.indexOf("=");
+  return equals > 0 ? literal.slice(equals + 1) : literal;
 }
 
 // A files entry is PATH or KEY=PATH; the key defaults to the file's base name.
@@ -68,7 +95,7 @@ function fileEntry(entry: string): { key: string; file: string } {
   return { key, file };
 }
 
-function generatorFindings(path: string, found: FileObject): PlaintextFinding[] {
+function generatorFindings(path: string, found: FileObject, options: PlaintextOptions): PlaintextFinding[] {
   const generators = found.object.secretGenerator;
   if (!Array.isArray(generators)) return [];
   const findings: PlaintextFinding[] = [];
@@ -76,12 +103,14 @@ function generatorFindings(path: string, found: FileObject): PlaintextFinding[] 
     const base = {
       path,
       document: found.document,
+      line: found.line,
       kind: "secretGenerator" as const,
       name: text(generator.name),
       namespace: text(generator.namespace),
     };
     const literals = strings(generator.literals);
-    if (literals.length > 0) findings.push({ ...base, keys: [...new Set(literals.map(literalKey))], via: "literals" });
+    const mark = placeholderMark(literals.every((literal) => isPlaceholderValue(literalValue(literal), "plain")), options);
+    if (literals.length > 0 && mark) findings.push({ ...base, keys: [...new Set(literals.map(literalKey))], via: "literals", ...mark });
     const envs = [...strings(generator.envs), ...strings(generator.env)];
     if (envs.length > 0) findings.push({ ...base, keys: [], via: "envs", references: envs });
     const files = strings(generator.files).map(fileEntry);
@@ -98,14 +127,14 @@ export interface FileScan {
 }
 
 /** Plaintext secrets in one file's text; `path` is how findings name the file. */
-export function findPlaintext(path: string, content: string): FileScan {
+export function findPlaintext(path: string, content: string, options: PlaintextOptions = {}): FileScan {
   if (!mentionsSecrets(content)) return { findings: [], unparsed: 0 };
   const { objects, unparsed } = readObjects(content);
   const findings: PlaintextFinding[] = [];
   for (const found of objects) {
-    const secret = secretFinding(path, found);
+    const secret = secretFinding(path, found, options);
     if (secret) findings.push(secret);
-    findings.push(...generatorFindings(path, found));
+    findings.push(...generatorFindings(path, found, options));
   }
   return { findings, unparsed };
 }

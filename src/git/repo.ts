@@ -1,7 +1,6 @@
 // Locating the Git repository kubectl-seal works in, and naming files inside it the way Git does.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import git from "isomorphic-git";
 import { GitStoreError } from "./errors.js";
 
 export interface Repository {
@@ -15,10 +14,14 @@ export interface Repository {
 
 /** Walks up from `start` to the first directory holding `.git`, like git itself. */
 export async function findRepository(start: string = process.cwd()): Promise<Repository> {
-  let dir: string;
-  try {
-    dir = await git.findRoot({ fs, filepath: path.resolve(start) });
-  } catch {
+  // As isomorphic-git's findRoot does, without loading isomorphic-git (scan --history on Git's plumbing never needs it).
+  let dir = path.resolve(start);
+  while (!fs.existsSync(path.join(dir, ".git"))) {
+    const parent = path.dirname(dir);
+    if (parent !== dir) {
+      dir = parent;
+      continue;
+    }
     throw new GitStoreError(
       `${path.resolve(start)} is not inside a Git repository`,
       "run the command inside a clone, or create one with `git init`",
@@ -45,6 +48,7 @@ export function toRepoPath(repo: Repository, file: string): string {
 
 /** The commit HEAD points to, or undefined in a repository without commits yet. */
 export async function headCommit(repo: Repository): Promise<string | undefined> {
+  const { default: git } = await import("isomorphic-git");
   try {
     return await git.resolveRef({ fs, gitdir: repo.gitdir, ref: "HEAD" });
   } catch {

@@ -1,12 +1,11 @@
 // `kubectl seal scan`: plaintext Secrets in the working tree, the index (--staged) or the whole history.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { MAX_MANIFEST_BYTES, mayHoldManifests } from "./documents.js";
+import { MAX_MANIFEST_BYTES, mayHoldManifests, mentionsSecrets, mentionsSecretsBytes } from "./manifest-files.js";
 import { GitStoreError } from "./errors.js";
-import { existsInCommit, historyBlobs, indexPaths, readBlobAt, stagedBlobs, type BlobAt } from "./objects.js";
-import { findPlaintext, mentionsSecrets, type PlaintextFinding } from "./plaintext.js";
+import { historyEngine, type HistoryEngine, type HistoryRange } from "./history.js";
+import type { PlaintextFinding } from "./plaintext.js";
 import { findRepository, toRepoPath, type Repository } from "./repo.js";
-import { ignoreChecker, walkWorktree } from "./worktree.js";
 
 export type ScanSource = "worktree" | "index" | "history";
 
@@ -16,6 +15,12 @@ export interface ScanOptions {
   source?: ScanSource;
   /** Called as work advances: commits done of a known total (history), or files read so far (working tree). */
   onProgress?: (done: number, total?: number) => void;
+  /** Report Secrets whose values are all empty or placeholders too. */
+  strict?: boolean;
+  /** History only: which commits (default: every commit of every ref). */
+  range?: HistoryRange;
+  /** History only: force an engine (tests); by default Git's plumbing when `git` is on PATH. */
+  engine?: HistoryEngine["name"];
 }
 
 export interface ScanReport {
@@ -24,6 +29,8 @@ export interface ScanReport {
   root: string;
   /** Files (or blobs) whose text was looked at after the name filter. */
   filesScanned: number;
+  /** History only: commits walked. */
+  commitsScanned?: number;
   findings: PlaintextFinding[];
   /** secretGenerator envs/files whose files are not in the scanned source (ignored, missing): not findings. */
   referencesOutsideGit: PlaintextFinding[];
@@ -48,18 +55,20 @@ type ReferenceCheck = (from: string, reference: string, commit?: string) => Prom
 /**
  * Whether a file a secretGenerator reads (relative to its kustomization) is in the scanned source: in the working
  * tree and not ignored, in the index, or in the same commit. Kept out of Git, its values are not exposed by it.
+ * isomorphic-git (behind worktree.ts and objects.ts) is loaded only when needed: a history scan on Git's
+ * plumbing starts without it.
  */
-function referenceCheck(source: ScanSource, repo: Repository | undefined, root: string): ReferenceCheck {
+function referenceCheck(source: ScanSource, repo: Repository | undefined, root: string, history?: HistoryEngine): ReferenceCheck {
   let index: Promise<Set<string>> | undefined;
-  const ignored = ignoreChecker(repo);
   return async (from, reference, commit) => {
     const filepath = path.posix.normalize(path.posix.join(path.posix.dirname(from), reference));
     if (filepath.startsWith("../") || path.posix.isAbsolute(filepath)) return false;
     if (source === "worktree" || !repo) {
-      return fs.existsSync(path.join(root, filepath)) && !(await ignored(filepath));
+      const { ignoreChecker } = await import("./worktree.js");
+      return fs.existsSync(path.join(root, filepath)) && !(await ignoreChecker(repo)(filepath));
     }
-    if (source === "index") return (await (index ??= indexPaths(repo))).has(filepath);
-    return commit !== undefined && existsInCommit(repo, commit, filepath);
+    if (source === "index") return (await (index ??= import("./objects.js").then((o) => o.indexPaths(repo)))).has(filepath);
+    return commit !== undefined && history !== undefined && history.existsInCommit(repo, commit, filepath);
   };
 }
 
@@ -78,9 +87,12 @@ export async function scanForPlaintext(options: ScanOptions = {}): Promise<ScanR
     unparsed: [],
     tooLarge: [],
   };
-  const inSource = referenceCheck(source, repo, report.root);
+  const history = source === "history" ? await historyEngine(options.engine) : undefined;
+  const inSource = referenceCheck(source, repo, report.root, history);
   const examine = async (filepath: string, text: string, commit?: string): Promise<void> => {
-    const { findings, unparsed } = findPlaintext(filepath, text);
+    // The parser is loaded for the first file that needs it: a clean history never does.
+    const { findPlaintext } = await import("./plaintext.js");
+    const { findings, unparsed } = findPlaintext(filepath, text, { strict: options.strict === true });
     for (const found of findings) {
       const finding = commit ? { ...found, commit } : found;
       const inGit = await Promise.all((finding.references ?? []).map((ref) => inSource(filepath, ref, commit)));
@@ -91,6 +103,7 @@ export async function scanForPlaintext(options: ScanOptions = {}): Promise<ScanR
   };
 
   if (source === "worktree") {
+    const { walkWorktree } = await import("./worktree.js");
     const walk = walkWorktree(target, repo, {
       accept: mayHoldManifests,
       wanted: mentionsSecrets,
@@ -107,18 +120,35 @@ export async function scanForPlaintext(options: ScanOptions = {}): Promise<ScanR
   if (!repo) {
     throw new GitStoreError(`${target} is not inside a Git repository`, `run --${source === "index" ? "staged" : "history"} in a clone`);
   }
-  const under = target === repo.dir ? "" : toRepoPath(repo, target);
-  const filter = { under, accept: mayHoldManifests };
-  const blobs: AsyncIterable<BlobAt> | BlobAt[] =
-    source === "index" ? await stagedBlobs(repo, filter) : historyBlobs(repo, filter, options.onProgress);
-  for await (const blob of blobs) {
-    const content = await readBlobAt(repo, blob);
-    const name = blob.commit ? `${blob.commit.slice(0, 12)}:${blob.path}` : blob.path;
-    if (content.byteLength > MAX_MANIFEST_BYTES) report.tooLarge.push(name);
-    else {
-      report.filesScanned++;
-      await examine(blob.path, decoder.decode(content), blob.commit);
+  const filter = { under: target === repo.dir ? "" : toRepoPath(repo, target), accept: mayHoldManifests };
+  const scanBlob = async (blob: { path: string; commit?: string; size: number; content: Uint8Array | undefined }): Promise<void> => {
+    if (blob.content === undefined || blob.size > MAX_MANIFEST_BYTES) {
+      report.tooLarge.push(blob.commit ? `${blob.commit.slice(0, 12)}:${blob.path}` : blob.path);
+      return;
     }
+    report.filesScanned++;
+    // Most blobs never mention a Secret: test the bytes before decoding or parsing anything.
+    if (mentionsSecretsBytes(blob.content)) await examine(blob.path, decoder.decode(blob.content), blob.commit);
+  };
+
+  if (history) {
+    report.commitsScanned = 0;
+    const blobs = history.blobs(repo, {
+      ...options.range,
+      filter,
+      maxBytes: MAX_MANIFEST_BYTES,
+      onProgress: (done, total) => {
+        report.commitsScanned = done;
+        options.onProgress?.(done, total);
+      },
+    });
+    for await (const blob of blobs) await scanBlob(blob);
+    return report;
+  }
+  const { readBlob, stagedBlobs } = await import("./objects.js");
+  for (const blob of await stagedBlobs(repo, filter)) {
+    const content = await readBlob(repo, blob);
+    await scanBlob({ ...blob, size: content.byteLength, content });
   }
   return report;
 }

@@ -18,7 +18,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 describe("npm run bench (smoke)", () => {
   it("writes a table and a JSON file with every row filled", { timeout: 600_000 }, async () => {
     const { kubeconfig, kubectl } = cluster();
-    const flags = ["--n", "5", "--runs", "1", "--slice-ms", "20", "--rate", "5", "--seconds", "1", "--cli-runs", "1", "--files", "3", "--repo-files", "5", "--memory-n", "5"];
+    const flags = ["--n", "5", "--runs", "1", "--slice-ms", "20", "--rate", "5", "--seconds", "1", "--cli-runs", "1", "--files", "3", "--repo-files", "5", "--memory-n", "5", "--scan-commits", "20"];
     await run(process.execPath, [join(repoRoot, "dist/bench/run.js"), ...flags, "--kubeconfig", kubeconfig, "--kubectl", kubectl, "--out", out], {
       cwd: repoRoot,
       maxBuffer: 16 << 20,
@@ -33,6 +33,10 @@ describe("npm run bench (smoke)", () => {
       "unseal-pq-vs-rsa",
       "cli-single",
       "cli-folder",
+      "scan-history-time-20",
+      "scan-history-rss-20",
+      "scan-history-recall-20",
+      "scan-history-isogit-20",
       "cold-start-5",
       "controller-rss",
       "steady-p50",

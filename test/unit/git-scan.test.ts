@@ -13,6 +13,13 @@ function repo(): TempRepo {
   isolateGitConfig(created);
   return created;
 }
+/** Writes `files`, stages everything and commits; returns the new commit. */
+function commitFiles(r: TempRepo, message: string, files: Record<string, string>): string {
+  for (const [file, text] of Object.entries(files)) r.write(file, text);
+  r.git("add", "-A");
+  r.git("commit", "-q", "-m", message);
+  return r.git("rev-parse", "HEAD").trim();
+}
 const summary = (findings: Array<{ path: string; document: number; kind: string; name?: string; keys: string[] }>) =>
   findings.map((f) => `${f.path}#${f.document} ${f.kind} ${f.name ?? "-"} [${f.keys.join(",")}]`).sort();
 
@@ -103,6 +110,27 @@ describe("scanForPlaintext in the index and history", () => {
     ]);
   });
 
+  it("--staged works before the first commit, and a PATH limits every source", async () => {
+    const r = repo();
+    r.write("a/secret.yaml", secretManifests["apps/db/secret.yaml"]!);
+    r.write("b/secret.yaml", secretManifests["apps/db/secret.yaml"]!);
+    r.git("add", ".");
+    expect(summary((await scanForPlaintext({ target: r.dir, source: "index" })).findings)).toEqual([
+      "a/secret.yaml#0 Secret db-credentials [password,username]",
+      "b/secret.yaml#0 Secret db-credentials [password,username]",
+    ]);
+    for (const source of ["worktree", "index", "history"] as const) {
+      if (source === "history") r.git("commit", "-q", "-m", "both");
+      const onlyB = await scanForPlaintext({ target: `${r.dir}/b`, source });
+      expect(onlyB.findings.map((f) => f.path)).toEqual(["b/secret.yaml"]);
+      const file = await scanForPlaintext({ target: `${r.dir}/a/secret.yaml`, source });
+      expect(file.findings.map((f) => f.path)).toEqual(["a/secret.yaml"]);
+    }
+  });
+});
+
+// Both history engines give the same answers: Git's plumbing (git on PATH) and isomorphic-git (no git binary).
+describe.each(["git", "isomorphic-git"] as const)("scanForPlaintext --history (%s engine)", (engine) => {
   it("--history finds a Secret in an old commit deleted since, naming that commit", async () => {
     const r = repo();
     r.write("README.md", "x\n");
@@ -121,29 +149,12 @@ describe("scanForPlaintext in the index and history", () => {
     const history = await scanForPlaintext({
       target: r.dir,
       source: "history",
+      engine,
       onProgress: (done, total) => progress.push(`${done}/${total}`),
     });
     expect(history.findings).toHaveLength(1);
     expect(history.findings[0]).toMatchObject({ path: "apps/db/secret.yaml", commit: leaked, name: "db-credentials" });
     expect(progress).toEqual(["1/3", "2/3", "3/3"]);
-  });
-
-  it("--staged works before the first commit, and a PATH limits every source", async () => {
-    const r = repo();
-    r.write("a/secret.yaml", secretManifests["apps/db/secret.yaml"]!);
-    r.write("b/secret.yaml", secretManifests["apps/db/secret.yaml"]!);
-    r.git("add", ".");
-    expect(summary((await scanForPlaintext({ target: r.dir, source: "index" })).findings)).toEqual([
-      "a/secret.yaml#0 Secret db-credentials [password,username]",
-      "b/secret.yaml#0 Secret db-credentials [password,username]",
-    ]);
-    for (const source of ["worktree", "index", "history"] as const) {
-      if (source === "history") r.git("commit", "-q", "-m", "both");
-      const onlyB = await scanForPlaintext({ target: `${r.dir}/b`, source });
-      expect(onlyB.findings.map((f) => f.path)).toEqual(["b/secret.yaml"]);
-      const file = await scanForPlaintext({ target: `${r.dir}/a/secret.yaml`, source });
-      expect(file.findings.map((f) => f.path)).toEqual(["a/secret.yaml"]);
-    }
   });
 
   it("--history also walks branches other than the current one", async () => {
@@ -156,8 +167,53 @@ describe("scanForPlaintext in the index and history", () => {
     r.git("add", "leak.json");
     r.git("commit", "-q", "-m", "on a branch");
     r.git("checkout", "-q", "main");
-    const history = await scanForPlaintext({ target: r.dir, source: "history" });
+    const history = await scanForPlaintext({ target: r.dir, source: "history", engine });
     expect(summary(history.findings)).toEqual(["leak.json#0 Secret j [k]"]);
+  });
+
+  it("names the commit that added a blob, not a later one holding it too (copy, merge, re-add)", async () => {
+    const r = repo();
+    commitFiles(r, "base", { "README.md": "x\n" });
+    r.git("checkout", "-q", "-b", "feature");
+    const added = commitFiles(r, "leak on a branch", { "apps/secret.yaml": secretManifests["apps/db/secret.yaml"]! });
+    r.git("checkout", "-q", "main");
+    commitFiles(r, "main moves on", { "README.md": "y\n" });
+    r.git("merge", "-q", "--no-ff", "-m", "merge feature", "feature");
+    r.git("rm", "-q", "apps/secret.yaml");
+    commitFiles(r, "move it", { "copy/secret.yaml": secretManifests["apps/db/secret.yaml"]! }); // the same blob elsewhere
+    const history = await scanForPlaintext({ target: r.dir, source: "history", engine });
+    expect(history.findings.map((f) => `${f.path}@${f.commit}`)).toEqual([`apps/secret.yaml@${added}`]);
+    expect(history.commitsScanned).toBe(5);
+  });
+
+  it("--since REV scans only commits REV does not reach; --max-count N only the newest N", async () => {
+    const r = repo();
+    const first = commitFiles(r, "old", { "old/secret.yaml": secretManifests["apps/db/secret.yaml"]! });
+    commitFiles(r, "readme", { "README.md": "x\n" });
+    const second = commitFiles(r, "new", { "new/multi.yaml": secretManifests["apps/multi.yaml"]! });
+    const scan = (range: { since?: string; maxCount?: number }) => scanForPlaintext({ target: r.dir, source: "history", engine, range });
+    expect((await scan({})).findings.map((f) => f.commit)).toEqual([first, second]);
+    const since = await scan({ since: first });
+    expect(since.findings.map((f) => `${f.path}@${f.commit}`)).toEqual([`new/multi.yaml@${second}`]);
+    expect(since.commitsScanned).toBe(2);
+    r.git("tag", "scanned", "HEAD");
+    expect((await scan({ since: "scanned" })).findings).toEqual([]);
+    expect((await scan({ maxCount: 1 })).findings.map((f) => f.path)).toEqual(["new/multi.yaml"]);
+    expect((await scan({ maxCount: 2 })).commitsScanned).toBe(2);
+    await expect(scan({ since: "no-such-rev" })).rejects.toThrow(`--since no-such-rev: no such commit in ${r.dir}: give a commit, branch or tag of this repository`);
+  });
+
+  it("skips placeholder Secrets unless strict, and names blobs over 4 MiB", async () => {
+    const r = repo();
+    r.write("template.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: t}\nstringData: {password: REPLACE_ME, token: ''}\n");
+    r.write("big.yaml", `${secretManifests["apps/db/secret.yaml"]}# ${"x".repeat(4 * 1024 * 1024)}\n`);
+    r.git("add", ".");
+    r.git("commit", "-q", "-m", "template");
+    const head = r.git("rev-parse", "--short=12", "HEAD").trim();
+    const lenient = await scanForPlaintext({ target: r.dir, source: "history", engine });
+    expect(lenient).toMatchObject({ findings: [], tooLarge: [`${head}:big.yaml`] });
+    const strict = await scanForPlaintext({ target: r.dir, source: "history", engine, strict: true });
+    expect(strict.findings).toMatchObject([{ path: "template.yaml", placeholdersOnly: true, keys: ["password", "token"] }]);
   });
 });
 
