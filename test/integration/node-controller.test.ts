@@ -4,6 +4,8 @@
 // SealedSecret -> Secret -> Pod (env and file, also after rotation and re-sealing), that a standby replica takes
 // over the Lease, and that no value reaches a log or an Event.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { get } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cluster } from "../control-plane/cluster.ts";
 import type { NodeInfo } from "../control-plane/cluster.ts";
@@ -74,6 +76,21 @@ console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), write
   noNewPrivs: /NoNewPrivs:\\s*(\\S+)/.exec(status)[1], limit }));`;
     const inside = JSON.parse(await kubectl(["exec", "-n", CONTROLLER_NS, pod!, "-c", "controller", "--", "node", "-e", probe]));
     expect(inside).toEqual({ uid: 1000, gid: 1000, write: "EROFS", capEff: "0000000000000000", noNewPrivs: "1", limit: String(256 * 1024 * 1024) });
+  });
+
+  it("the kubelet's API answers only callers the API server authenticates and authorizes (webhook), not anonymous ones", async () => {
+    const port = JSON.parse(await kubectl(["get", "node", node.name, "-o", "json"])).status.daemonEndpoints.kubeletEndpoint.Port as number;
+    const status = (token?: string) => new Promise<number>((resolve, reject) => {
+      const request = get({ host: "127.0.0.1", port, path: "/pods", ca: readFileSync(cluster().caFile), servername: "localhost",
+        headers: token ? { authorization: `Bearer ${token}` } : {} }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on("error", reject);
+    });
+    expect(await status()).toBe(401); // anonymous: refused
+    expect(await status(cluster().tokens.alice)).toBe(403); // authenticated by TokenReview, no right on nodes/proxy
+    expect(await status(cluster().tokens.admin)).toBe(200); // system:masters
   });
 
   it("unseals a SealedSecret into a Secret that an application Pod reads as an environment variable and as a file", async () => {
