@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Audit } from "./audit.js";
+import { BitnamiKeySource } from "./bitnami-keys.js";
 import { sealedSecretCache, secretCache } from "./informer.js";
 import { KeyManager } from "./keys.js";
 import type { Logger } from "./log.js";
@@ -30,6 +31,8 @@ export interface TermOptions {
   watchNamespaces: string[];
   rotationPeriodMs: number;
   workers: number;
+  /** Where Bitnami's keys are, for Migrate requests (--bitnami-keys-namespace); unset: Migrate is refused. */
+  bitnamiKeysNamespace?: string | undefined;
 }
 
 export class LeaderTerm {
@@ -60,6 +63,7 @@ export class LeaderTerm {
       keys: this.keys,
       audit: o.audit,
       log: o.log,
+      ...bitnamiKeys(o),
     });
     this.queue = new WorkQueue({ onDepth: (depth) => o.metrics.queueDepth.set(depth) });
     const informerLog = o.log.with({ component: "informer" });
@@ -120,4 +124,10 @@ export class LeaderTerm {
     await Promise.allSettled([this.sealedSecrets.stop(), this.secrets.stop(), this.requests.stop(), this.workers]);
     await this.o.audit.flush(EVENT_FLUSH_MS); // never throws; says in the log what was left unwritten
   }
+}
+
+function bitnamiKeys(o: TermOptions): { bitnamiKeys?: () => ReturnType<BitnamiKeySource["load"]> } {
+  if (o.bitnamiKeysNamespace === undefined) return {};
+  const source = new BitnamiKeySource(o.kc, o.bitnamiKeysNamespace, o.log.with({ component: "bitnami-keys" }));
+  return { bitnamiKeys: () => source.load() };
 }

@@ -48,6 +48,7 @@ async function main(): Promise<void> {
       watchNamespaces: flags.watchNamespaces,
       rotationPeriodMs: flags.keyRotationPeriodMs,
       workers: flags.workers,
+      bitnamiKeysNamespace: flags.bitnamiKeysNamespace,
     });
 
   let term: LeaderTerm | undefined;
