@@ -6,6 +6,7 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@k
 import type { KubeConfig, V1ObjectMeta, V1Secret } from "@kubernetes/client-node";
 import { API_VERSION, UnsealError, unseal } from "../src/index.js";
 import type { Condition, PlainSecret, PrivateKey, SealedSecret, SealedSecretStatus } from "../src/index.js";
+import { adoptSecret, adoptable } from "./adopt.js";
 import { describeApiError, statusOf } from "./audit.js";
 import type { Audit, AuditEvent } from "./audit.js";
 import { dataDigest } from "./cached-objects.js";
@@ -75,7 +76,10 @@ export class Reconciler {
 
     const desired = desiredSecret(sealed, opened.secret);
     const existing = this.o.secrets.get(name, namespace);
-    if (existing && !ownedBy(existing, sealed) && existing.metadata?.annotations?.[MANAGED_ANNOTATION] !== "true") {
+    // Migrated from Bitnami: take the Secret over before its old owner's deletion lets the GC remove it (adopt.ts).
+    const adopting = existing !== undefined && !ownedBy(existing, sealed) && adoptable(existing, desired);
+    if (adopting) await adoptSecret(this.core, existing, desired);
+    if (existing && !adopting && !ownedBy(existing, sealed) && existing.metadata?.annotations?.[MANAGED_ANNOTATION] !== "true") {
       this.o.metrics.unsealTotal.inc({ outcome: "conflict" });
       const message =
         `Secret ${namespace}/${name} exists and is not managed by this SealedSecret: delete it, or annotate it ` +
@@ -84,11 +88,21 @@ export class Reconciler {
       return "permanent";
     }
 
-    const changed = await this.writeSecret(existing, desired);
+    // After an adoption the cache is behind; the Secret's own update event brings the rest (labels...) in line.
+    const changed = adopting ? false : await this.writeSecret(existing, desired);
     this.o.metrics.unsealTotal.inc({ outcome: "success" });
     const keyIds = [...new Set(opened.keyIds)];
     // Recorded before the status write: if that fails, the retry finds the Secret unchanged and would not record
     // it. The Event itself is written in the background (audit.ts): sync does not wait for it.
+    if (adopting) {
+      this.o.audit.record({
+        ...eventBase(sealed),
+        reason: "SecretAdopted",
+        type: "Normal",
+        note: `Took over Secret ${namespace}/${name} from Bitnami's SealedSecret; its data was already the same, nothing rewritten`,
+        keyIds: [...new Set(opened.keyIds)],
+      });
+    }
     if (changed) {
       this.o.audit.record({
         ...eventBase(sealed),
