@@ -26,4 +26,4 @@ for ((n = ${#ids[@]} - 1; n >= 0; n--)); do
   for _ in $(seq 50); do running "$g" || break; sleep 0.1; done # up to 5s, ends once it exited
   kill -KILL -- "-$g" 2>/dev/null
 done
-case "$dir" in */kubectl-seal-cp-*) rm -rf -- "$dir" ;; esac
+case "$dir" in */kubectl-seal-cp-*|*/kubectl-seal-bitnami-*) rm -rf -- "$dir" ;; esac
