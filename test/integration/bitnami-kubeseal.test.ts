@@ -11,15 +11,16 @@ import { generateKey, unseal, type PrivateKey } from "../../src/index.js";
 import { BitnamiDecryptError, bitnamiDecrypt, parseBitnamiKey, type BitnamiKey } from "../../src/bitnami/crypto.js";
 import { bitnamiLabel, migratedSealedSecret, type BitnamiSealedSecret } from "../../src/bitnami/sealed-secret.js";
 import { migrateObject } from "../../controller/request-migrate.js";
-import { bitnamiBinaries, kubeseal, makeBitnamiKeyPair, type BitnamiKeyPair } from "./helpers/kubeseal.js";
+import { buildBitnami } from "../control-plane/bitnami.ts";
+import { kubeseal, makeBitnamiKeyPair, type BitnamiKeyPair } from "./helpers/kubeseal.js";
 
 let bin: string;
 let pair: BitnamiKeyPair;
 let keys: BitnamiKey[];
 let ours: PrivateKey;
 
-beforeAll(() => {
-  bin = bitnamiBinaries().kubeseal;
+beforeAll(async () => {
+  bin = (await buildBitnami()).kubeseal;
   pair = makeBitnamiKeyPair();
   keys = [parseBitnamiKey("test/key", Buffer.from(pair.key))];
 }, 900_000);

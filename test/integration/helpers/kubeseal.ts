@@ -1,23 +1,10 @@
-// The real kubeseal (Bitnami Sealed Secrets v0.40.0, built from its Go module by scripts/build-go-tool.sh into the
-// shared cache) used offline with `--cert`, and an RSA key pair and certificate made with openssl, as Bitnami's
-// controller makes its own (a key Secret holds tls.crt and tls.key).
+// The real kubeseal (Bitnami Sealed Secrets v0.40.0; test/control-plane/bitnami.ts builds it) used offline with
+// `--cert`, and an RSA key pair and certificate made with openssl, as Bitnami's controller makes its own (a key
+// Secret holds tls.crt and tls.key).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { repoRoot } from "./controller.js";
-
-/** Paths of the built `sealed-secrets-controller` and `kubeseal` (builds them the first time; a few minutes). */
-export function bitnamiBinaries(): { controller: string; kubeseal: string } {
-  const out = execFileSync(join(repoRoot, "scripts/build-go-tool.sh"), ["sealed-secrets"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const paths = out.trim().split("\n");
-  const find = (name: string): string => {
-    const path = paths.find((p) => p.endsWith(`/${name}`));
-    if (path === undefined) throw new Error(`scripts/build-go-tool.sh sealed-secrets printed no ${name}`);
-    return path;
-  };
-  return { controller: find("sealed-secrets-controller"), kubeseal: find("kubeseal") };
-}
 
 export interface BitnamiKeyPair {
   dir: string;
