@@ -7,6 +7,7 @@
 //   strict "namespace/name", namespace-wide "namespace", cluster-wide "" (empty).
 import { getOwn, isRecord, setOwn } from "../records.js";
 import { isDataKey } from "../names.js";
+import { KUBESEAL_SCOPES } from "../scope.js";
 import { API_VERSION, type ObjectMeta, type Scope, type SealedSecret, type SealedSecretSpec } from "../types.js";
 
 export const BITNAMI_API_VERSION = "bitnami.com/v1alpha1";
@@ -33,8 +34,6 @@ export interface BitnamiSealedSecret {
   };
 }
 
-/** The kubectl-seal scope with the same reach as each Bitnami scope. */
-const SCOPE_OF: Record<BitnamiScope, Scope> = { strict: "strict", "namespace-wide": "namespace", "cluster-wide": "cluster" };
 
 export function isBitnamiSealedSecret(object: unknown): boolean {
   return isRecord(object) && object["apiVersion"] === BITNAMI_API_VERSION && object["kind"] === "SealedSecret";
@@ -70,7 +69,8 @@ export function bitnamiScopeOf(sealed: BitnamiSealedSecret): BitnamiScope {
 }
 
 export function migratedScope(sealed: BitnamiSealedSecret): Scope {
-  return SCOPE_OF[bitnamiScopeOf(sealed)];
+  const scope = bitnamiScopeOf(sealed);
+  return scope === "strict" ? "strict" : (getOwn(KUBESEAL_SCOPES, scope) ?? "strict");
 }
 
 /** The RSA-OAEP label every value of `sealed` was encrypted under (Bitnami's EncryptionLabel). */
