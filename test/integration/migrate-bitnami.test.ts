@@ -1,6 +1,8 @@
 // The whole switch from Bitnami Sealed Secrets, on the local control plane with the REAL Bitnami controller and the
 // real kube-controller-manager garbage collector: files sealed by the real kubeseal in a Git repository and applied
-// -> our controller reads Bitnami's keys (--bitnami-keys-namespace) -> `kubectl seal migrate --all --commit` -> the
+// -> our controller, as its ServiceAccount bound only by manifests/ and the manifests/bitnami-migration/ overlay,
+// reads Bitnami's keys (SEAL_BITNAMI_KEYS_NAMESPACE) -> alice, a kubectl-seal-requester of the app's namespace only,
+// runs `kubectl seal migrate --all --commit` (bob, without the role, is refused) -> the
 // new files applied -> our controller adopts each Secret -> Bitnami's objects deleted -> every Secret still there,
 // same data, and a watch on the Secrets saw no DELETED event and no data change the whole time (while a Secret
 // left to Bitnami alone IS deleted by the garbage collector, so the collector did run) -> Bitnami stopped ->
@@ -14,24 +16,24 @@ import { Watch, type V1Secret } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { startBitnami, type BitnamiController } from "../control-plane/bitnami.ts";
-import { cluster } from "../control-plane/cluster.ts";
+import { cluster, inClusterConfig, kubeconfigFor } from "../control-plane/cluster.ts";
 import { makeRepo, type TempRepo } from "../unit/git-fixtures.js";
-import { startController, stopAllControllers, type ControllerProcess } from "./helpers/controller.js";
+import { repoRoot, startController, stopAllControllers, type ControllerProcess } from "./helpers/controller.js";
 import { assertNoneContain, createNamespace, decodedData, getSecret, kube, publishedBundle, uniqueName, waitForEvent, type Kube } from "./helpers/kube.js";
 import { kubeseal } from "./helpers/kubeseal.js";
-import { kubectlSealOk, pluginOutput } from "./helpers/plugin.js";
+import { kubectlSeal, kubectlSealOk, pluginOutput } from "./helpers/plugin.js";
 import { waitFor } from "./helpers/wait.js";
-import { ensureCrds } from "./keys-support.js";
 
 const run = promisify(execFile);
 let k: Kube;
-const [bitnamiNs, ctl, app] = [uniqueName("bitnami-sys"), uniqueName("mig-ctl"), uniqueName("mig-app")];
+// Where manifests/ and the overlay put things: the controller in kubectl-seal, Bitnami's keys in kube-system.
+const [bitnamiNs, ctl, app] = ["kube-system", "kubectl-seal", uniqueName("mig-app")];
 const values: string[] = [];
 let r: TempRepo;
 let bitnami: BitnamiController | undefined;
 let bitnamiLog = "";
 let ours: ControllerProcess;
-const flags = ["--controller-namespace", ctl];
+const flags = ["--controller-namespace", "kubectl-seal"];
 
 const value = (): string => {
   const v = `mig-${randomBytes(12).toString("hex")}`;
@@ -56,10 +58,16 @@ function sealed(scope: string, name: string, data: Record<string, string>, annot
 beforeAll(async () => {
   const { kubectl: kubectlBin, kubeconfig, dir } = cluster();
   k = kube(kubeconfig);
-  await ensureCrds(k);
-  for (const ns of [ctl, app]) await createNamespace(k, ns);
+  const manifests = ["namespace.yaml", "crd.yaml", "sealrequest-crd.yaml", "rbac.yaml", "sealrequest-policy.yaml"].flatMap((f) => ["-f", join(repoRoot, "manifests", f)]);
+  await kubectl("apply", "--server-side", "--force-conflicts", ...manifests);
+  await kubectl("apply", "-k", join(repoRoot, "manifests/bitnami-migration"));
+  await kubectl("wait", "--for=condition=Established", "crd/sealedsecrets.seal.dev", "crd/sealrequests.seal.dev", "--timeout=60s");
+  await createNamespace(k, app);
+  await kubectl("-n", app, "create", "rolebinding", "seal-requesters", "--clusterrole=kubectl-seal-requester", "--user=alice");
   bitnami = await startBitnami({ kubectl: kubectlBin, kubeconfig, dir, namespace: bitnamiNs });
-  ours = await startController({ kubeconfig, namespace: ctl, watchNamespaces: [app], args: ["--leader-elect", "false", "--bitnami-keys-namespace", bitnamiNs], name: "ours" });
+  // As in a pod: the ServiceAccount's token, no kubeconfig; the flag from the environment, as the README sets it.
+  const { pathPrefix, env } = await inClusterConfig(ctl, "kubectl-seal-controller");
+  ours = await startController({ namespace: ctl, watchNamespaces: [app], env: { ...env, SEAL_IN_CLUSTER_ROOT: pathPrefix, SEAL_BITNAMI_KEYS_NAMESPACE: bitnamiNs }, args: ["--leader-elect", "false"], name: "ours" });
   await publishedBundle(k, ctl);
   r = makeRepo();
 }, 900_000);
@@ -111,11 +119,18 @@ describe("kubectl seal migrate, from the real Bitnami controller", () => {
       expect(dry.stdout).toMatch(/apps\/api\.yaml#2\s+\S+\/api\s+bitnami-sealed\s+namespace-wide -> namespace\s+token/);
       expect(dry.stderr).toContain("3 Bitnami SealedSecret(s) in 3 file(s) still to migrate.");
 
-      await kubectlSealOk(["fetch-keys", "--cluster", "prod", ...flags], { cwd: r.dir });
+      const alice = { cwd: r.dir, kubeconfig: kubeconfigFor("alice") };
+      await kubectlSealOk(["fetch-keys", "--cluster", "prod", ...flags], alice);
       r.git("add", "-A");
       r.git("commit", "-qm", "pin prod");
       const head = r.git("rev-parse", "HEAD").trim();
-      const migrated = await kubectlSealOk(["migrate", "--all", "--commit", ...flags], { cwd: r.dir });
+      const refused = await kubectlSeal(["migrate", "--all", "--commit", "--cluster", "prod", ...flags], { cwd: r.dir, kubeconfig: kubeconfigFor("bob") });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`creating a Migrate SealRequest in namespace ${app} on cluster`);
+      expect(refused.stderr).toContain(`ask a cluster admin to bind the ClusterRole kubectl-seal-requester to you in namespace ${app}`);
+      expect(r.git("status", "--porcelain", "--", "apps").trim()).toBe("");
+      r.git("checkout", "--", ".seal"); // bob's run recorded how he reached the cluster in the pin
+      const migrated = await kubectlSealOk(["migrate", "--all", "--commit", ...flags], alice);
       expect(migrated.stderr).toContain("Rewrote 3 file(s) for cluster prod.");
       expect(r.git("rev-list", "--count", `${head}..HEAD`).trim()).toBe("1");
       expect(r.git("show", "--name-only", "--format=", "HEAD").trim().split("\n").sort()).toEqual(["apps/api.yaml", "apps/db.yaml", "apps/shared.yaml"]);
@@ -156,12 +171,20 @@ describe("kubectl seal migrate, from the real Bitnami controller", () => {
     }
     expect(seen.some((e) => e.name === "left" && e.type === "DELETED")).toBe(true);
 
+    // Bitnami's private keys were used, never shown: no line of them in any output.
+    const keySecrets = await k.core.listNamespacedSecret({ namespace: bitnamiNs, labelSelector: "sealedsecrets.bitnami.com/sealed-secrets-key" });
+    expect(keySecrets.items.length).toBeGreaterThan(0);
+    for (const secret of keySecrets.items) {
+      const pemLines = Buffer.from(secret.data?.["tls.key"] ?? "", "base64").toString().split("\n").filter((l) => l.length > 40);
+      for (const line of pemLines.slice(0, 3)) expect([ours.output(), ...Object.values(pluginOutput)].some((text) => text.includes(line))).toBe(false);
+    }
+
     // Bitnami gone: the migrated files are files like any other.
     bitnamiLog = (await bitnami?.log()) ?? "";
     await bitnami?.stop();
     await kubectlSealOk(["keys", "rotate", "--reason", "after migration", ...flags], { cwd: r.dir });
     const head = r.git("rev-parse", "HEAD").trim();
-    await kubectlSealOk(["reencrypt", "--all", "--commit", ...flags], { cwd: r.dir });
+    await kubectlSealOk(["reencrypt", "--all", "--commit", ...flags], { cwd: r.dir, kubeconfig: kubeconfigFor("alice") });
     expect(r.git("show", "--name-only", "--format=", "HEAD").trim().split("\n").filter((f) => f.startsWith("apps/")).sort()).toEqual(["apps/api.yaml", "apps/db.yaml", "apps/shared.yaml"]);
     expect(r.git("rev-list", "--count", `${head}..HEAD`).trim()).toBe("1");
     await kubectl("apply", "-f", join(r.dir, "apps"));
