@@ -92,6 +92,8 @@ export interface ControllerRun {
   /** NODE_OPTIONS for the controller, e.g. a heap limit like the one a container's memory limit implies. */
   nodeOptions?: string;
   name: string;
+  /** More controller flags, e.g. --bitnami-keys-namespace. */
+  args?: string[];
 }
 
 /** The literal environment of the controller container in manifests/deployment.yaml (NODE_OPTIONS, MALLOC_ARENA_MAX). */
@@ -110,6 +112,7 @@ function deploymentEnv(): Record<string, string> {
 export function controller(cluster: BenchCluster, controllerNamespace: string, o: ControllerRun): Promise<ControllerProcess> {
   const args = ["--log-level", "info"]; // the helper asks for debug; the last flag wins
   if (o.workers !== undefined) args.push("--workers", String(o.workers));
+  args.push(...(o.args ?? []));
   const shipped = deploymentEnv();
   const nodeOptions = [o.nodeOptions ?? shipped["NODE_OPTIONS"] ?? "", o.profileDir === undefined ? "" : `--cpu-prof --cpu-prof-dir=${o.profileDir}`].join(" ").trim();
   const env: Record<string, string> = { ...shipped, ...(nodeOptions === "" ? {} : { NODE_OPTIONS: nodeOptions }) };

@@ -5,13 +5,14 @@ import { parseArgs } from "node:util";
 import { measureCli } from "./cli.js";
 import { withCluster } from "./cluster.js";
 import { measureColdStart } from "./cold-start.js";
+import { measureMigrate } from "./migrate.js";
 import { measureReencrypt } from "./reencrypt.js";
 import { markdownTable, newReport, updateBenchmarksMd, writeResults, type Row } from "./report.js";
 import { repoRoot } from "../test/integration/helpers/controller.js";
 import { measureSteadyState } from "./steady.js";
 import { measureUnseal } from "./unseal.js";
 
-const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt"] as const;
+const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt", "migrate"] as const;
 type Group = (typeof GROUPS)[number];
 
 const USAGE = `Usage: npm run bench -- [flags]
@@ -24,7 +25,7 @@ const USAGE = `Usage: npm run bench -- [flags]
   --workers N            controller --workers (default: the controller's default); the floor uses the same concurrency
   --cli-runs N           CLI: whole-process runs of the single seal (default 20)
   --files N              CLI: Secret files in the folder sealed in one invocation (default 1000)
-  --repo-files N         reencrypt: sealed files in the repository (default 500)
+  --repo-files N         reencrypt, migrate: sealed files in the repository (default 500)
   --kubeconfig PATH      use this cluster (admin) instead of starting a local control plane; needs --kubectl
   --kubectl PATH         kubectl for --kubeconfig
   --controller-node-options S  NODE_OPTIONS for the controller (default: the value in manifests/deployment.yaml)
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
       if (wants("cold-start")) add(await measureColdStart(cluster, options, progress));
       if (wants("steady")) add(await measureSteadyState(cluster, options, progress));
       if (wants("reencrypt")) add(await measureReencrypt(cluster, options, progress));
+      if (wants("migrate")) add(await measureMigrate(cluster, options, progress));
     });
   }
 
