@@ -1,17 +1,14 @@
 import * as path from "node:path";
 import { Args, Flags } from "@oclif/core";
 import { readAllBitnamiFiles, readBitnamiFiles } from "../src/bitnami/files.js";
-import { clusterFlags, clusterOptionsOf } from "../src/cli/cluster-flags.js";
+import { clusterFlags } from "../src/cli/cluster-flags.js";
 import { SealCommand } from "../src/cli/command.js";
 import { progressLine, renderTable } from "../src/cli/output.js";
+import { commitRewrite, rewriteFlags, startRewrite } from "../src/cli/repo-rewrite.js";
 import { fileSetFlags } from "../src/cli/request-flags.js";
 import { selectFiles } from "../src/cluster/file-set.js";
 import { migrateFiles, planMigration, type MigrateReport } from "../src/cluster/migrate.js";
 import { REQUESTER_ROLE } from "../src/cluster/seal-requests.js";
-import { fetchTrustedBundle, pinNote } from "../src/cluster/trusted-bundle.js";
-import { commitFiles } from "../src/git/commit.js";
-import { PINNED_CLUSTERS_FILE } from "../src/git/known-keys.js";
-import { findRepository, toRepoPath } from "../src/git/repo.js";
 
 export default class Migrate extends SealCommand {
   static override summary = "Turn Bitnami Sealed Secrets (bitnami.com/v1alpha1) into kubectl-seal files, without seeing a value.";
@@ -37,26 +34,17 @@ export default class Migrate extends SealCommand {
   static override flags = {
     ...fileSetFlags("migrate"),
     "dry-run": Flags.boolean({ description: "only list the Bitnami SealedSecrets and what they would become; contacts no cluster", exclusive: ["commit"] }),
-    cluster: Flags.string({ description: "the pin name of the cluster (default: its pin for this context, else the context's name)", helpValue: "NAME" }),
-    commit: Flags.boolean({ description: "commit the rewritten files in one commit" }),
-    message: Flags.string({ char: "m", description: "commit message for --commit", dependsOn: ["commit"], helpValue: "MSG" }),
+    ...rewriteFlags,
     ...clusterFlags,
   };
 
   public async run(): Promise<void> {
     const { argv, flags } = await this.parse(Migrate);
     const files = await selectFiles(argv as string[], flags.all, "migrates", readBitnamiFiles, () => readAllBitnamiFiles(process.cwd()));
-    if (flags["dry-run"]) return this.print(planMigration(files), flags.output === "json", undefined);
+    if (flags["dry-run"] || files.length === 0) return this.print(planMigration(files), flags.output === "json", undefined);
 
-    const trusted = await fetchTrustedBundle({ ...clusterOptionsOf(flags), cluster: flags.cluster, cwd: process.cwd() });
-    const pinFile = path.join(trusted.root, PINNED_CLUSTERS_FILE);
-    const pinned = pinNote(trusted, path.relative(process.cwd(), pinFile));
-    if (pinned !== undefined) this.note(pinned);
-    if (flags.commit) {
-      // Before anything is written: a file outside the repository would be rewritten and then left uncommitted.
-      const repo = await findRepository(trusted.root);
-      for (const file of files) toRepoPath(repo, file.absolute);
-    }
+    const rewrite = await startRewrite(flags, files, (line) => this.note(line));
+    const { trusted } = rewrite;
     const progress = progressLine("migrating (objects)");
     let report: MigrateReport;
     try {
@@ -64,11 +52,8 @@ export default class Migrate extends SealCommand {
     } finally {
       progress.done();
     }
-    let commit: string | undefined;
-    if (flags.commit && report.written.length > 0) {
-      const message = flags.message ?? `kubectl seal migrate: ${report.written.length} file(s) from Bitnami Sealed Secrets to cluster ${trusted.name}`;
-      commit = (await commitFiles(trusted.root, [...report.written, ...(trusted.change === "unchanged" ? [] : [pinFile])], message)).commit;
-    }
+    const message = flags.message ?? `kubectl seal migrate: ${report.written.length} file(s) from Bitnami Sealed Secrets to cluster ${trusted.name}`;
+    const commit = flags.commit ? await commitRewrite(rewrite, report.written, false, message) : undefined;
     this.print(report, flags.output === "json", commit);
     if (report.rows.some((row) => row.state === "failed")) this.exit(1);
   }

@@ -38,6 +38,7 @@ describe("npm run bench (smoke)", () => {
       "steady-p50",
       "steady-p99",
       "reencrypt",
+      "migrate",
     ]);
     for (const row of report.rows) {
       // Filled: a measured figure with a verdict, or a plain reason why not.

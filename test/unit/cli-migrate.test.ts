@@ -1,40 +1,13 @@
-// Coming from kubeseal, as a real process: kubeseal's spellings (--cert, --format, --scope namespace-wide /
-// cluster-wide) seal exactly as kubectl-seal's own, on the fast path and through oclif; `migrate --dry-run` lists
-// the Bitnami SealedSecrets of given files without a cluster; bad input is one line.
+// `kubectl seal migrate --dry-run` as a real process: lists the Bitnami SealedSecrets of given files, their scope
+// mapping and what cannot move, without a cluster and without touching the files; bad input is one line.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseManifests, sealedSecretFromManifest, unseal, type PrivateKey } from "../../src/index.js";
-import { CANARIES, expectErrorLine, expectNoCanary, keySet, kubectlSeal, secretYaml, workdir, type Workdir } from "./cli-fixtures.js";
+import { expectErrorLine, kubectlSeal, secretYaml, workdir, type Workdir } from "./cli-fixtures.js";
 
 let dir: Workdir;
-let keys: { key: PrivateKey; identity: string; bundle: string };
-beforeEach(async () => {
+beforeEach(() => {
   dir = workdir();
-  keys = await keySet(dir);
 });
 afterEach(() => dir.remove());
-
-describe("kubeseal's flag spellings", () => {
-  it.each([
-    ["fast path", [], "namespace-wide", "namespace"],
-    ["oclif", ["seal"], "cluster-wide", "cluster"],
-  ])("--cert, --format and --scope work as --keys, -o and --scope (%s)", async (_path, prefix, kubesealScope, scope) => {
-    const file = dir.write("secret.yaml", secretYaml());
-    const run = kubectlSeal([...prefix, "--cert", keys.bundle, "--format", "json", "--scope", kubesealScope, file]);
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    expect(run.stdout.startsWith("{")).toBe(true);
-    const [sealed] = parseManifests(run.stdout, "out").map((doc) => sealedSecretFromManifest(doc, "out"));
-    expect(sealed?.spec.scope).toBe(scope);
-    const { secret } = await unseal(sealed!, [keys.key]);
-    expect(new TextDecoder().decode(secret.data["password"])).toBe(CANARIES[0]);
-    expectNoCanary(run);
-  });
-
-  it("still refuses a scope neither spells", () => {
-    const run = kubectlSeal(["--cert", keys.bundle, "--scope", "namespace-ish", dir.write("secret.yaml", secretYaml())]);
-    expectErrorLine(run, '--scope: unknown scope "namespace-ish": use one of strict, namespace, cluster');
-  });
-});
 
 describe("kubectl seal migrate --dry-run", () => {
   const bitnami = (name: string, annotations = ""): string =>
