@@ -55,6 +55,42 @@ function sealed(scope: string, name: string, data: Record<string, string>, annot
   return kubeseal(bitnami!.kubeseal, ["--cert", bitnami!.certFile, "--scope", scope, "-o", "yaml"], secretYaml(name, data, annotations));
 }
 
+/**
+ * Every event of the namespace's Secrets from `resourceVersion` on, without a hole: the client closes an idle watch
+ * after a while, so it is resumed from the last resourceVersion seen; the API server answers a resume it can no
+ * longer serve with an ERROR (410), which makes broken() say so.
+ */
+function recordSecrets(k: Kube, namespace: string, resourceVersion: string, onEvent: (type: string, secret: V1Secret) => void): { stop(): void; broken(): string | undefined } {
+  let last = resourceVersion;
+  let stopped = false;
+  let broken: string | undefined;
+  let current: AbortController | undefined;
+  const start = (): void => {
+    void new Watch(k.kc)
+      .watch(
+        `/api/v1/namespaces/${namespace}/secrets`,
+        { resourceVersion: last, allowWatchBookmarks: true },
+        (type: string, object: V1Secret) => {
+          if (type === "ERROR") broken = `the watch failed: ${JSON.stringify(object)}`;
+          last = object.metadata?.resourceVersion ?? last;
+          if (type !== "BOOKMARK" && type !== "ERROR") onEvent(type, object);
+        },
+        () => {
+          if (!stopped && broken === undefined) start();
+        },
+      )
+      .then((controller) => (current = controller), (error: unknown) => (broken = `the watch could not start: ${String(error)}`));
+  };
+  start();
+  return {
+    stop: () => {
+      stopped = true;
+      current?.abort();
+    },
+    broken: () => broken,
+  };
+}
+
 beforeAll(async () => {
   const { kubectl: kubectlBin, kubeconfig, dir } = cluster();
   k = kube(kubeconfig);
@@ -108,12 +144,7 @@ describe("kubectl seal migrate, from the real Bitnami controller", () => {
 
     // From here on, every change to the Secrets is recorded.
     const seen: Array<{ type: string; name: string; data: string }> = [];
-    const watch = await new Watch(k.kc).watch(
-      `/api/v1/namespaces/${app}/secrets`,
-      { resourceVersion: before.left?.metadata?.resourceVersion ?? "" },
-      (type: string, secret: V1Secret) => seen.push({ type, name: secret.metadata?.name ?? "", data: JSON.stringify(secret.data ?? {}) }),
-      () => undefined,
-    );
+    const watch = recordSecrets(k, app, before.left?.metadata?.resourceVersion ?? "", (type, secret) => seen.push({ type, name: secret.metadata?.name ?? "", data: JSON.stringify(secret.data ?? {}) }));
     try {
       const dry = await kubectlSealOk(["migrate", "--all", "--dry-run"], { cwd: r.dir });
       expect(dry.stdout).toMatch(/apps\/api\.yaml#2\s+\S+\/api\s+bitnami-sealed\s+namespace-wide -> namespace\s+token/);
@@ -153,7 +184,10 @@ describe("kubectl seal migrate, from the real Bitnami controller", () => {
 
       await kubectl("delete", "sealedsecrets.bitnami.com", "--all", "-n", app, "--wait=true");
       // The garbage collector runs: the Secret still owned by Bitnami's deleted object goes ...
-      await waitFor(async () => (await getSecret(k, app, "left")) === undefined, { what: "the garbage collector to delete Secret left", timeoutMs: 120_000 });
+      // (The watch delivers a namespace's events in order: once it shows this one, it has shown every earlier change.)
+      await waitFor(async () => (await getSecret(k, app, "left")) === undefined, { what: "the garbage collector to delete Secret left", timeoutMs: 300_000 });
+      await waitFor(() => seen.some((e) => e.name === "left" && e.type === "DELETED") || watch.broken() !== undefined, { what: "the watch to show that deletion" });
+      expect(watch.broken(), "the watch must cover the whole migration").toBeUndefined();
       // ... and ours stay, the very same objects with the same data.
       for (const name of names) {
         const secret = await getSecret(k, app, name);
@@ -161,7 +195,7 @@ describe("kubectl seal migrate, from the real Bitnami controller", () => {
         expect(decodedData(secret!)).toEqual(expected[name]);
       }
     } finally {
-      watch.abort();
+      watch.stop();
     }
     const ofOurs = seen.filter((e) => names.includes(e.name));
     expect(ofOurs.filter((e) => e.type === "DELETED")).toEqual([]);
@@ -169,7 +203,6 @@ describe("kubectl seal migrate, from the real Bitnami controller", () => {
       const datas = new Set(ofOurs.filter((e) => e.name === name).map((e) => e.data));
       expect(datas.size <= 1 && [...datas].every((d) => d === JSON.stringify(before[name]?.data))).toBe(true);
     }
-    expect(seen.some((e) => e.name === "left" && e.type === "DELETED")).toBe(true);
 
     // Bitnami's private keys were used, never shown: no line of them in any output.
     const keySecrets = await k.core.listNamespacedSecret({ namespace: bitnamiNs, labelSelector: "sealedsecrets.bitnami.com/sealed-secrets-key" });
