@@ -95,7 +95,7 @@ beforeAll(async () => {
   const { kubectl: kubectlBin, kubeconfig, dir } = cluster();
   k = kube(kubeconfig);
   const manifests = ["namespace.yaml", "crd.yaml", "sealrequest-crd.yaml", "rbac.yaml", "sealrequest-policy.yaml"].flatMap((f) => ["-f", join(repoRoot, "manifests", f)]);
-  await kubectl("apply", "--server-side", "--force-conflicts", ...manifests);
+  await kubectl("apply", ...manifests); // as in-cluster.test.ts applies them: the same objects, the same way
   await kubectl("apply", "-k", join(repoRoot, "manifests/bitnami-migration"));
   await kubectl("wait", "--for=condition=Established", "crd/sealedsecrets.seal.dev", "crd/sealrequests.seal.dev", "--timeout=60s");
   await createNamespace(k, app);
