@@ -1,4 +1,4 @@
-// 7. Migration of a Git repository of Bitnami-sealed files (made by the real kubeseal, to a 4096-bit key as Bitnami's
+// 8. Migration of a Git repository of Bitnami-sealed files (made by the real kubeseal, to a 4096-bit key as Bitnami's
 // controller makes them) to kubectl-seal files, through the controller, end to end including the Git commit:
 // `kubectl seal migrate --all --commit`, as a whole process. Our controller reads the Bitnami key from a Secret
 // labelled as Bitnami labels its keys (--bitnami-keys-namespace); Bitnami's controller itself is not needed.
@@ -47,7 +47,7 @@ function decryptFloor(texts: readonly string[], keyPem: string): number {
 
 export async function measureMigrate(cluster: BenchCluster, o: MigrateOptions, progress: (line: string) => void): Promise<Row[]> {
   const id = "migrate";
-  const measurement = `7. Migrate ${o.repoFiles.toLocaleString("en-US")} Bitnami-sealed files to kubectl-seal files, incl. Git commit`;
+  const measurement = `8. Migrate ${o.repoFiles.toLocaleString("en-US")} Bitnami-sealed files to kubectl-seal files, incl. Git commit`;
   const target = `< ${TARGET_RATIO}× in-process decryption`;
   if (!existsSync(cliBin) || !existsSync(join(repoRoot, "dist/commands/migrate.js"))) {
     return [notMeasured(id, measurement, target, "command missing (kubectl seal migrate)")];
