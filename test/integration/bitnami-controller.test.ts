@@ -1,12 +1,14 @@
 // The real Bitnami Sealed Secrets controller (test/control-plane/bitnami.ts) on the local control plane: a Secret
 // sealed by the real `kubeseal --cert` comes back with the same data, no value reaches its log or the sealed file,
-// and stop() leaves no process and no state folder behind.
+// and stop() leaves no process and no state folder behind. The benchmark's own sealing in Bitnami's format
+// (bench/bitnami.ts) is opened by the real controller too.
 import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { sealBitnami } from "../../bench/bitnami.js";
 import { startBitnami } from "../control-plane/bitnami.ts";
 import { cluster, waitFor } from "../control-plane/cluster.ts";
 import { uniqueName } from "./helpers/kube.js";
@@ -26,7 +28,9 @@ function withInput(command: string, args: string[], input: string): Promise<stri
   });
 }
 
-const sha256 = (data: Record<string, string> | undefined) => createHash("sha256").update(JSON.stringify(data ?? {})).digest("hex");
+/** A digest of a Secret's data, so the test compares values without printing them. */
+const sha256 = (data: Record<string, string> = {}) =>
+  createHash("sha256").update(JSON.stringify(Object.keys(data).sort().map((k) => [k, data[k]]))).digest("hex");
 
 /** PIDs of live processes whose command line mentions `path`. */
 function processesMentioning(path: string): string[] {
@@ -59,13 +63,18 @@ describe("the real Bitnami controller", () => {
       expect(sealed).not.toContain(password);
       expect(sealed).not.toContain(data.password);
       await withInput(kubectl, ["--kubeconfig", kubeconfig, "apply", "-f", "-"], sealed);
+      const benchSealed = sealBitnami(readFileSync(controller.certFile, "utf8"), app, "bench", { password, user: "app" });
+      expect(JSON.stringify(benchSealed)).not.toContain(password);
+      await withInput(kubectl, ["--kubeconfig", kubeconfig, "apply", "-f", "-"], JSON.stringify(benchSealed));
 
-      const unsealed = await waitFor("the Secret unsealed by Bitnami's controller", async () => {
-        const { stdout } = await kube("get", "secret", "db", "-n", app, "-o", "json").catch(() => ({ stdout: "" }));
-        return stdout === "" ? undefined : (JSON.parse(stdout) as { data?: Record<string, string>; metadata: { ownerReferences?: { kind: string }[] } });
-      }, 120_000);
-      expect(sha256(unsealed.data)).toBe(sha256(data));
-      expect(unsealed.metadata.ownerReferences?.map((o) => o.kind)).toEqual(["SealedSecret"]);
+      for (const name of ["db", "bench"]) {
+        const unsealed = await waitFor(`Secret ${name} unsealed by Bitnami's controller`, async () => {
+          const { stdout } = await kube("get", "secret", name, "-n", app, "-o", "json").catch(() => ({ stdout: "" }));
+          return stdout === "" ? undefined : (JSON.parse(stdout) as { data?: Record<string, string>; metadata: { ownerReferences?: { kind: string }[] } });
+        }, 120_000);
+        expect(sha256(unsealed.data), name).toBe(sha256(data));
+        expect(unsealed.metadata.ownerReferences?.map((o) => o.kind)).toEqual(["SealedSecret"]);
+      }
       log = await controller.log();
     } finally {
       await controller.stop();
