@@ -102,6 +102,8 @@ export interface ControllerRun {
   name: string;
   /** Rewrites the command line (e.g. to start the controller in a memory cgroup). */
   launch?: (command: string, args: string[]) => { command: string; args: string[] };
+  /** More controller flags, e.g. --bitnami-keys-namespace. */
+  args?: string[];
 }
 
 interface Container {
@@ -137,6 +139,7 @@ export function deploymentMemoryLimit(which: "limits" | "requests" = "limits"): 
 export function controller(cluster: BenchCluster, controllerNamespace: string, o: ControllerRun): Promise<ControllerProcess> {
   const args = ["--log-level", "info"]; // the helper asks for debug; the last flag wins
   if (o.workers !== undefined) args.push("--workers", String(o.workers));
+  args.push(...(o.args ?? []));
   const shipped = deploymentEnv();
   const nodeOptions = [o.nodeOptions ?? shipped["NODE_OPTIONS"] ?? "", o.profileDir === undefined ? "" : `--cpu-prof --cpu-prof-dir=${o.profileDir}`].join(" ").trim();
   const env: Record<string, string> = { ...shipped, ...(nodeOptions === "" ? {} : { NODE_OPTIONS: nodeOptions }) };

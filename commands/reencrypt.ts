@@ -1,18 +1,16 @@
 import * as path from "node:path";
 import { Args, Flags } from "@oclif/core";
-import { clusterFlags, clusterOptionsOf } from "../src/cli/cluster-flags.js";
+import { clusterFlags } from "../src/cli/cluster-flags.js";
 import { SealCommand } from "../src/cli/command.js";
 import { progressLine, renderTable } from "../src/cli/output.js";
+import { commitRewrite, rewriteFlags, startRewrite } from "../src/cli/repo-rewrite.js";
 import { fileSetFlags } from "../src/cli/request-flags.js";
 import { selectSealedFiles } from "../src/cluster/file-set.js";
 import { vouchedRecipients } from "../src/cluster/recipients.js";
 import { otherClusters, reencryptFiles, type ReencryptReport } from "../src/cluster/reencrypt.js";
 import { REQUESTER_ROLE } from "../src/cluster/seal-requests.js";
-import { fetchTrustedBundle, pinNote } from "../src/cluster/trusted-bundle.js";
-import { commitFiles } from "../src/git/commit.js";
-import { PINNED_CLUSTERS_FILE, readPinnedClusters } from "../src/git/known-keys.js";
+import { readPinnedClusters } from "../src/git/known-keys.js";
 import { updatePins, withKeyIds } from "../src/git/pin-store.js";
-import { findRepository, toRepoPath } from "../src/git/repo.js";
 
 export default class Reencrypt extends SealCommand {
   static override summary = "Re-seal sealed files to the cluster's newest keys, keeping scope, other clusters and recovery recipients.";
@@ -37,10 +35,8 @@ export default class Reencrypt extends SealCommand {
 
   static override flags = {
     ...fileSetFlags("re-seal"),
-    cluster: Flags.string({ description: "the pin name of the cluster (default: its pin for this context, else the context's name)", helpValue: "NAME" }),
     recipient: Flags.string({ description: "an age recipient the values are sealed to and should stay sealed to, e.g. a recovery key (repeatable)", multiple: true, helpValue: "age1..." }),
-    commit: Flags.boolean({ description: "commit the rewritten files in one commit" }),
-    message: Flags.string({ char: "m", description: "commit message for --commit", dependsOn: ["commit"], helpValue: "MSG" }),
+    ...rewriteFlags,
     ...clusterFlags,
   };
 
@@ -50,16 +46,8 @@ export default class Reencrypt extends SealCommand {
     const files = await selectSealedFiles(argv as string[], flags.all, "re-seals", (n) => reading.update(n));
     reading.done();
     const recipients = vouchedRecipients(flags.recipient ?? []);
-    const trusted = await fetchTrustedBundle({ ...clusterOptionsOf(flags), cluster: flags.cluster, cwd: process.cwd() });
-    const pinFile = path.join(trusted.root, PINNED_CLUSTERS_FILE);
-    const pinned = pinNote(trusted, path.relative(process.cwd(), pinFile));
-    if (pinned !== undefined) this.note(pinned);
-
-    if (flags.commit) {
-      // Before anything is written: a file outside the repository would be rewritten and then left uncommitted.
-      const repo = await findRepository(trusted.root);
-      for (const file of files) toRepoPath(repo, file.absolute);
-    }
+    const rewrite = await startRewrite(flags, files, (line) => this.note(line));
+    const { trusted } = rewrite;
     const progress = progressLine("re-sealing (objects)");
     let report: ReencryptReport;
     try {
@@ -74,13 +62,9 @@ export default class Reencrypt extends SealCommand {
     }
     if (report.learnedKeyIds.length > 0) await updatePins(trusted.root, (pins) => withKeyIds(pins, trusted.name, report.learnedKeyIds));
 
-    let commit: string | undefined;
-    if (flags.commit && report.written.length > 0) {
-      const pinChanged = trusted.change !== "unchanged" || report.learnedKeyIds.length > 0;
-      const ids = trusted.bundle.keys.map((k) => k.id).join(", ");
-      const message = flags.message ?? `kubectl seal reencrypt: ${report.written.length} file(s) re-sealed to cluster ${trusted.name} keys ${ids}`;
-      commit = (await commitFiles(trusted.root, [...report.written, ...(pinChanged ? [pinFile] : [])], message)).commit;
-    }
+    const ids = trusted.bundle.keys.map((k) => k.id).join(", ");
+    const message = flags.message ?? `kubectl seal reencrypt: ${report.written.length} file(s) re-sealed to cluster ${trusted.name} keys ${ids}`;
+    const commit = flags.commit ? await commitRewrite(rewrite, report.written, report.learnedKeyIds.length > 0, message) : undefined;
     this.print(report, flags.output === "json", commit);
     if (report.rows.some((row) => row.state === "failed")) this.exit(1);
   }

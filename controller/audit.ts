@@ -26,7 +26,10 @@ export type AuditReason =
   | "Verified"
   | "VerifyFailed"
   | "Reencrypted"
-  | "ReencryptFailed";
+  | "ReencryptFailed"
+  | "Migrated"
+  | "MigrateFailed"
+  | "SecretAdopted";
 
 export interface AuditEvent {
   reason: AuditReason;
@@ -56,6 +59,9 @@ const ACTIONS: Record<AuditReason, string> = {
   VerifyFailed: "Verify",
   Reencrypted: "Reencrypt",
   ReencryptFailed: "Reencrypt",
+  Migrated: "Migrate",
+  MigrateFailed: "Migrate",
+  SecretAdopted: "Adopt",
 };
 
 // Events recorded recently, so that a repeat becomes a series bump. Bounded: the oldest entries are dropped.

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Audit } from "./audit.js";
+import { BitnamiKeySource } from "./bitnami-keys.js";
 import { sealedSecretCache, secretCache } from "./informer.js";
 import { KeyManager } from "./keys.js";
 import type { Logger } from "./log.js";
@@ -32,6 +33,8 @@ export interface TermOptions {
   workers: number;
   /** False once this replica may have lost leadership (leader.ts); writes are fenced by `kc` itself. */
   holdsLease?: () => boolean;
+  /** Where Bitnami's keys are, for Migrate requests (--bitnami-keys-namespace); unset: Migrate is refused. */
+  bitnamiKeysNamespace?: string | undefined;
 }
 
 /**
@@ -78,6 +81,7 @@ export class LeaderTerm {
       keys: this.keys,
       audit: o.audit,
       log: o.log,
+      ...bitnamiKeys(o),
     });
     this.queue = new WorkQueue({ onDepth: (depth) => o.metrics.queueDepth.set(depth) });
     const informerLog = o.log.with({ component: "informer" });
@@ -143,4 +147,10 @@ export class LeaderTerm {
     await Promise.allSettled([this.sealedSecrets.stop(), this.secrets.stop(), this.requests.stop(), this.workers]);
     await this.o.audit.flush(Math.max(0, deadline - Date.now())); // never throws; says in the log what was left unwritten
   }
+}
+
+function bitnamiKeys(o: TermOptions): { bitnamiKeys?: () => ReturnType<BitnamiKeySource["load"]> } {
+  if (o.bitnamiKeysNamespace === undefined) return {};
+  const source = new BitnamiKeySource(o.kc, o.bitnamiKeysNamespace, o.log.with({ component: "bitnami-keys" }));
+  return { bitnamiKeys: () => source.load() };
 }

@@ -14,6 +14,8 @@ export interface ControllerFlags {
   metricsAddr: string;
   logLevel: Level;
   workers: number;
+  /** Namespace of Bitnami Sealed Secrets' keys, read for Migrate SealRequests (opt-in); undefined: not read. */
+  bitnamiKeysNamespace: string | undefined;
 }
 
 const ENV_PREFIX = "SEAL_";
@@ -33,7 +35,8 @@ export const USAGE = `Usage: kubectl-seal-controller [flags]   (each flag also f
   --lease-duration DUR         how long a leader's lease lasts without renewal (default 15s)
   --metrics-addr ADDR          /healthz, /readyz and /metrics listen address (default :8080; :0 picks a free port)
   --log-level LEVEL            ${LEVELS.join(", ")} (default info)
-  --workers N                  SealedSecrets reconciled in parallel (default ${DEFAULT_WORKERS})`;
+  --workers N                  SealedSecrets reconciled in parallel (default ${DEFAULT_WORKERS})
+  --bitnami-keys-namespace NS  read Bitnami Sealed Secrets' keys there to answer Migrate requests (default: off)`;
 
 /** Thrown for a bad flag value; main prints its message and the usage, and exits 2. */
 export class FlagError extends Error {
@@ -75,6 +78,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
         "metrics-addr": { type: "string" },
         "log-level": { type: "string" },
         workers: { type: "string" },
+        "bitnami-keys-namespace": { type: "string" },
       },
     }));
   } catch (err) {
@@ -103,5 +107,6 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     metricsAddr: get("metrics-addr") ?? ":8080",
     logLevel: logLevel as Level,
     workers,
+    bitnamiKeysNamespace: get("bitnami-keys-namespace") || undefined,
   };
 }

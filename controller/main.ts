@@ -55,6 +55,7 @@ async function main(): Promise<void> {
       rotationPeriodMs: flags.keyRotationPeriodMs,
       workers: flags.workers,
       holdsLease: () => elector?.holdsLease() ?? true,
+      bitnamiKeysNamespace: flags.bitnamiKeysNamespace,
     });
 
   let term: LeaderTerm | undefined;

@@ -13,6 +13,7 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@k
 import type { KubeConfig, V1ObjectMeta, V1Secret } from "@kubernetes/client-node";
 import { API_VERSION, UnsealError, unseal } from "../src/index.js";
 import type { Condition, PlainSecret, PrivateKey, SealedSecret, SealedSecretStatus } from "../src/index.js";
+import { adoptSecret, adoptable } from "./adopt.js";
 import { describeApiError, statusOf } from "./audit.js";
 import type { Audit, AuditEvent } from "./audit.js";
 import { cachedSecret, dataDigest } from "./cached-objects.js";
@@ -94,7 +95,9 @@ export class Reconciler {
 
     const desired = desiredSecret(sealed, opened.secret);
     let existing = this.o.secrets.get(name, namespace);
-    if (existing && !ownedBy(existing, sealed) && existing.metadata?.annotations?.[MANAGED_ANNOTATION] !== "true") {
+    // Migrated from Bitnami: take the Secret over before its old owner's deletion lets the GC remove it (adopt.ts).
+    const adopting = existing !== undefined && !ownedBy(existing, sealed) && adoptable(existing, desired);
+    if (existing && !adopting && !ownedBy(existing, sealed) && existing.metadata?.annotations?.[MANAGED_ANNOTATION] !== "true") {
       this.o.metrics.unsealTotal.inc({ outcome: "conflict" });
       const message =
         `Secret ${namespace}/${name} exists and is not managed by this SealedSecret: delete it, or annotate it ` +
@@ -103,10 +106,13 @@ export class Reconciler {
       return "permanent";
     }
 
-    let version = await this.writeSecret(existing, desired);
+    // An adoption writes only ownerReferences (no value); the Secret's own update event brings the cache in line.
+    let version = adopting && existing ? await adoptSecret(this.core, existing, desired) : await this.writeSecret(existing, desired);
     let note: string | undefined;
     if (version !== undefined) {
-      note = `${existing ? "Updated" : "Created"} Secret ${namespace}/${name}`;
+      note = adopting
+        ? `Took over Secret ${namespace}/${name} from Bitnami's SealedSecret; its data was already the same, nothing rewritten`
+        : `${existing ? "Updated" : "Created"} Secret ${namespace}/${name}`;
       this.o.afterSecretWrite?.();
     } else if (existing && !recorded(sealed, existing) && this.pending.get(key) !== existing.metadata?.resourceVersion) {
       // Up to date, yet not the version whose write the status records: our cache may be behind, or an earlier
@@ -124,7 +130,7 @@ export class Reconciler {
       // The Event is written (or dropped, counted) before the status names this version as recorded.
       await this.o.audit.recordNow({
         ...eventBase(sealed),
-        reason: "Unsealed",
+        reason: adopting ? "SecretAdopted" : "Unsealed",
         type: "Normal",
         note,
         keyIds,

@@ -1,18 +1,21 @@
-// Verify and Reencrypt SealRequests: the CLI sends sealed files (as objects in spec.objects) to the controller,
+// Verify, Reencrypt and Migrate SealRequests: the CLI sends sealed files (as objects in spec.objects) to the controller,
 // which alone holds the private keys, and gets per-object answers back. requests.ts hands over only requests in
 // watched namespaces; here every object must sit in the request's own namespace, which is what makes RBAC on
 // SealRequests per namespace meaningful (a request in namespace A cannot open B's strict/namespace values).
 // One audit line and one Event per request, on the SealRequest: the objects are files, not cluster objects, so
-// a failed value never produces a warning on a SealedSecret.
+// a failed value never produces a warning on a SealedSecret. Migrate carries Bitnami SealedSecrets instead and needs
+// Bitnami's keys, which the controller reads only when it was started with --bitnami-keys-namespace.
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { InputError, keyIdOf, keyTypeOf, sealingRecipients } from "../src/index.js";
 import type { PrivateKey } from "../src/index.js";
 import { isRecord } from "../src/records.js";
 import { MAX_ANSWER_BYTES, MAX_REQUEST_OBJECTS, MAX_REQUEST_RECIPIENTS } from "../src/sealrequest.js";
 import type { SealRequest, SealRequestResult } from "../src/sealrequest.js";
+import type { BitnamiKey } from "../src/bitnami/crypto.js";
 import type { Audit, AuditReason } from "./audit.js";
 import type { KeyManager } from "./keys.js";
 import type { Logger } from "./log.js";
+import { migrateObject } from "./request-migrate.js";
 import { labelOf, namespaceProblem, reencryptObject, verifyObject } from "./request-objects.js";
 import type { ObjectResult, ResealTarget } from "./request-objects.js";
 import type { Outcome } from "./request-outcome.js";
@@ -22,6 +25,15 @@ export const REASON_VERIFIED: AuditReason = "Verified";
 export const REASON_VERIFY_FAILED: AuditReason = "VerifyFailed";
 export const REASON_REENCRYPTED: AuditReason = "Reencrypted";
 export const REASON_REENCRYPT_FAILED: AuditReason = "ReencryptFailed";
+export const REASON_MIGRATED: AuditReason = "Migrated";
+export const REASON_MIGRATE_FAILED: AuditReason = "MigrateFailed";
+
+type FileAction = "Verify" | "Reencrypt" | "Migrate";
+const REASONS: Record<FileAction, [ok: AuditReason, failed: AuditReason]> = {
+  Verify: [REASON_VERIFIED, REASON_VERIFY_FAILED],
+  Reencrypt: [REASON_REENCRYPTED, REASON_REENCRYPT_FAILED],
+  Migrate: [REASON_MIGRATED, REASON_MIGRATE_FAILED],
+};
 
 const RETRY_MESSAGE = "not processed: the answer to this request reached its size limit; send this object again in a new SealRequest";
 
@@ -30,6 +42,8 @@ export interface FileRequestsOptions {
   audit: Pick<Audit, "record">;
   log: Logger;
   now?: () => Date;
+  /** Bitnami's private keys, for Migrate; absent unless the controller was started with --bitnami-keys-namespace. */
+  bitnamiKeys?: () => Promise<BitnamiKey[]>;
 }
 
 export class FileRequests {
@@ -38,7 +52,7 @@ export class FileRequests {
   /** The outcome, or undefined when `stopped()` turned true midway (the next leader answers instead). */
   async fulfil(request: SealRequest, stopped: () => boolean): Promise<Outcome | undefined> {
     const namespace = request.metadata.namespace ?? "";
-    const action = request.spec.action === "Reencrypt" ? "Reencrypt" : "Verify";
+    const action: FileAction = request.spec.action === "Reencrypt" || request.spec.action === "Migrate" ? request.spec.action : "Verify";
     const objects: unknown = request.spec.objects;
     const refuse = (message: string): Promise<Outcome> => this.refuse(request, action, message);
     if (!Array.isArray(objects) || objects.length === 0) {
@@ -48,10 +62,17 @@ export class FileRequests {
       return refuse(`spec.objects holds ${objects.length} objects, more than ${MAX_REQUEST_OBJECTS}: split them over several SealRequests`);
     }
     let target: ResealTarget | undefined;
-    if (action === "Reencrypt") {
+    if (action !== "Verify") {
       const checked = this.resealTarget(request.spec.recipients, `SealRequest ${namespace}/${request.metadata.name ?? ""}`);
       if (typeof checked === "string") return refuse(checked);
       target = checked;
+    }
+    let bitnamiKeys: BitnamiKey[] | undefined;
+    if (action === "Migrate") {
+      if (this.o.bitnamiKeys === undefined) {
+        return refuse("this controller was not given Bitnami's keys: start it with --bitnami-keys-namespace (Bitnami's namespace, e.g. kube-system) and apply manifests/bitnami-migration/");
+      }
+      bitnamiKeys = await this.o.bitnamiKeys(); // a SealError here fails the request with its message
     }
 
     const keys = this.o.keys.privateKeys(); // one snapshot: a rotation midway does not mix key sets in one answer
@@ -60,7 +81,7 @@ export class FileRequests {
     let full = false;
     for (const [index, object] of objects.entries()) {
       if (stopped()) return undefined;
-      let result = full ? retry(object) : await this.one(object, namespace, keys, target);
+      let result = full ? retry(object) : await this.one(object, namespace, keys, target, bitnamiKeys);
       const size = JSON.stringify(result).length + 1;
       if (!full && answerBytes + size > MAX_ANSWER_BYTES) {
         full = true;
@@ -74,9 +95,10 @@ export class FileRequests {
     return this.answer(request, action, objects, results, target);
   }
 
-  private async one(object: unknown, namespace: string, keys: PrivateKey[], target: ResealTarget | undefined): Promise<ObjectResult> {
+  private async one(object: unknown, namespace: string, keys: PrivateKey[], target: ResealTarget | undefined, bitnamiKeys: BitnamiKey[] | undefined): Promise<ObjectResult> {
     const foreign = namespaceProblem(object, namespace);
     if (foreign !== undefined) return { object: labelOf(object), ok: false, message: foreign };
+    if (bitnamiKeys !== undefined && target !== undefined) return migrateObject(object, bitnamiKeys, target);
     return target === undefined ? verifyObject(object, keys) : reencryptObject(object, keys, target);
   }
 
@@ -111,22 +133,23 @@ export class FileRequests {
 
   private async answer(
     request: SealRequest,
-    action: "Verify" | "Reencrypt",
+    action: FileAction,
     objects: unknown[],
     results: SealRequestResult[],
     target: ResealTarget | undefined,
   ): Promise<Outcome> {
     const failed = results.filter((r) => !r.ok);
     const resealed = results.reduce((n, r) => n + Object.keys(r.encryptedData ?? {}).length, 0);
+    const verb = action === "Migrate" ? "Migrated" : "Re-encrypted";
     const summary =
       action === "Verify"
         ? `Verified ${results.length} object(s): ${results.length - failed.length} ok, ${failed.length} failed`
-        : `Re-encrypted ${resealed} value(s) in ${results.length} object(s) to key(s) ${[...(target?.ids ?? [])].join(", ")}; ` +
+        : `${verb} ${resealed} value(s) in ${results.length} object(s) to key(s) ${[...(target?.ids ?? [])].join(", ")}; ` +
           `${failed.length} object(s) failed`;
     const failures = failed.map((r) => `${r.object} (${r.retry === true ? "retry" : (r.reason ?? "refused")})`);
     const keyIds = new Set(results.flatMap((r) => [...(r.keyIds ?? []), ...Object.values(r.sealedTo ?? {}).flat()]));
     this.o.audit.record({
-      reason: action === "Verify" ? (failed.length > 0 ? REASON_VERIFY_FAILED : REASON_VERIFIED) : failed.length > 0 ? REASON_REENCRYPT_FAILED : REASON_REENCRYPTED,
+      reason: REASONS[action][failed.length > 0 ? 1 : 0],
       type: failed.length > 0 ? "Warning" : "Normal",
       regarding: requestRef(request),
       note: failures.length > 0 ? `${summary}: ${failures.join(", ")}` : summary,
@@ -138,9 +161,9 @@ export class FileRequests {
   }
 
   /** A request that cannot be worked on at all: Failed, with one audit line and Event saying why. */
-  private async refuse(request: SealRequest, action: "Verify" | "Reencrypt", message: string): Promise<Outcome> {
+  private async refuse(request: SealRequest, action: FileAction, message: string): Promise<Outcome> {
     this.o.audit.record({
-      reason: action === "Verify" ? REASON_VERIFY_FAILED : REASON_REENCRYPT_FAILED,
+      reason: REASONS[action][1],
       type: "Warning",
       regarding: requestRef(request),
       note: message,

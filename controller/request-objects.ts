@@ -112,12 +112,12 @@ function sameIds(hint: readonly string[] | undefined, ids: ReadonlySet<string>):
 }
 
 /** SealErrors are meant for people and never hold a value; anything else is a bug and goes up. */
-function failure(object: unknown, err: unknown): ObjectResult {
+export function failure(object: unknown, err: unknown): ObjectResult {
   if (err instanceof UnsealError) return { object: labelOf(object), ok: false, reason: err.reason, message: err.message };
   if (err instanceof SealError) return { object: labelOf(object), ok: false, message: err.message };
   throw err;
 }
 
-function wipe(data: Record<string, Uint8Array>): void {
+export function wipe(data: Record<string, Uint8Array>): void {
   for (const value of Object.values(data)) value.fill(0);
 }

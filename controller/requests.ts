@@ -3,12 +3,12 @@
 // cleans finished file requests up; the work itself is in request-keys.ts and request-files.ts.
 //
 //   Rotate, Retire     only in the controller's OWN namespace: whoever may create SealRequests there manages keys.
-//   Verify, Reencrypt  in every WATCHED namespace (all by default), each about that namespace's files only.
+//   Verify, Reencrypt, Migrate  in every WATCHED namespace (all by default), each about that namespace's files only.
 //
 // Lanes: key requests run one at a time (each reads and writes the stored keys); file requests run beside them,
 // a few at once, and yield between objects, so a big Reencrypt never holds up a Rotate for long.
 // A request is looked at once: after its status has a phase it is never run again (a restart skips it too).
-// Finished Verify/Reencrypt requests are deleted spec.ttlSecondsAfterFinished after completion (Jobs do the same);
+// Finished Verify/Reencrypt/Migrate requests are deleted spec.ttlSecondsAfterFinished after completion (Jobs do the same);
 // Rotate/Retire requests stay as the record of key changes.
 import { setTimeout as sleep } from "node:timers/promises";
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
@@ -16,6 +16,7 @@ import type { KubeConfig, KubernetesListObject, KubernetesObject } from "@kubern
 import { API_VERSION } from "../src/index.js";
 import { DEFAULT_TTL_SECONDS, SEALREQUEST_PLURAL } from "../src/sealrequest.js";
 import type { SealRequest, SealRequestStatus } from "../src/sealrequest.js";
+import type { BitnamiKey } from "../src/bitnami/crypto.js";
 import type { Audit } from "./audit.js";
 import { describeApiError, statusOf } from "./audit.js";
 import { buildCache } from "./informer.js";
@@ -44,6 +45,8 @@ export interface SealRequestHandlerOptions {
   keys: Pick<KeyManager, "rotateNow" | "retire" | "privateKeys" | "publicKeys">;
   audit: Pick<Audit, "record">;
   log: Logger;
+  /** Bitnami's private keys for Migrate requests (--bitnami-keys-namespace); without it Migrate is refused. */
+  bitnamiKeys?: () => Promise<BitnamiKey[]>;
 }
 
 /** Runs tasks with at most `limit` at once, in arrival order. */
@@ -115,7 +118,7 @@ export class SealRequestHandler {
       this.log.with({ resource: SEALREQUEST_PLURAL }),
     );
     this.keyRequests = new KeyRequests(opts.kc, opts.keys);
-    this.fileRequests = new FileRequests({ keys: opts.keys, audit: opts.audit, log: this.log });
+    this.fileRequests = new FileRequests({ keys: opts.keys, audit: opts.audit, log: this.log, ...(opts.bitnamiKeys === undefined ? {} : { bitnamiKeys: opts.bitnamiKeys }) });
   }
 
   async start(): Promise<void> {
@@ -153,6 +156,7 @@ export class SealRequestHandler {
         return;
       case "Verify":
       case "Reencrypt":
+      case "Migrate":
         if (this.watched !== undefined && !this.watched.has(namespace)) return;
         this.seen.add(uid);
         this.fileLane.add(() => this.handle(request, () => this.fileRequests.fulfil(request, () => this.stopped)));
@@ -226,11 +230,11 @@ export class SealRequestHandler {
     this.seen.delete(request.metadata.uid ?? ""); // let a later event of the request bring it back
   }
 
-  /** Deletes a finished Verify/Reencrypt request once its time-to-live after completion has passed. */
+  /** Deletes a finished Verify/Reencrypt/Migrate request once its time-to-live after completion has passed. */
   private scheduleCleanup(request: Watched): void {
     const uid = request.metadata.uid ?? "";
     const action = request.spec?.action;
-    if ((action !== "Verify" && action !== "Reencrypt") || this.cleanups.has(uid) || this.stopped) return;
+    if ((action !== "Verify" && action !== "Reencrypt" && action !== "Migrate") || this.cleanups.has(uid) || this.stopped) return;
     if (this.watched !== undefined && !this.watched.has(request.metadata.namespace ?? "")) return;
     const ttl = request.spec.ttlSecondsAfterFinished ?? DEFAULT_TTL_SECONDS;
     const finished = Date.parse(request.status?.completionTime ?? "") || Date.now();

@@ -16,6 +16,9 @@ export interface BindingTarget {
   dataKey: string;
 }
 
+/** kubeseal's --scope names, accepted by `kubectl seal --scope` for the same reach. */
+export const KUBESEAL_SCOPES: Readonly<Record<string, Scope>> = { "namespace-wide": "namespace", "cluster-wide": "cluster" };
+
 /** A scope name from a flag or a file, or InputError listing the valid ones. */
 export function parseScope(value: unknown, where: string): Scope {
   if (typeof value === "string" && (SCOPES as readonly string[]).includes(value)) return value as Scope;

@@ -17,6 +17,7 @@
 // Rotate and Retire requests are kept: they are the record of who changed the keys.
 import type { UnsealReason } from "./errors.js";
 import type { SealedSecret } from "./types.js";
+import type { BitnamiSealedSecret } from "./bitnami/sealed-secret.js";
 
 export const SEALREQUEST_KIND = "SealRequest";
 export const SEALREQUEST_PLURAL = "sealrequests";
@@ -32,7 +33,7 @@ export const MAX_REQUEST_RECIPIENTS = 16;
 /** How long a finished Verify or Reencrypt request stays before the controller deletes it. */
 export const DEFAULT_TTL_SECONDS = 900;
 
-export type SealRequestAction = "Rotate" | "Retire" | "Verify" | "Reencrypt";
+export type SealRequestAction = "Rotate" | "Retire" | "Verify" | "Reencrypt" | "Migrate";
 
 export interface SealRequestSpec {
   action: SealRequestAction;
@@ -42,15 +43,18 @@ export interface SealRequestSpec {
   force?: boolean;
   /** Why; recorded in the audit Event. */
   reason?: string;
-  /** Verify, Reencrypt: the SealedSecrets (as in the files: apiVersion, kind, metadata, spec), in this namespace. */
-  objects?: SealedSecret[];
+  /**
+   * Verify, Reencrypt: the SealedSecrets (as in the files: apiVersion, kind, metadata, spec), in this namespace.
+   * Migrate: Bitnami SealedSecrets (bitnami.com/v1alpha1) as in the files, in this namespace.
+   */
+  objects?: Array<SealedSecret | BitnamiSealedSecret>;
   /**
    * Reencrypt: extra age recipients every re-sealed value is also sealed to (other clusters, recovery keys).
    * Choosing recipients is as good as reading the values, so the admission policy in manifests/ lets only users
    * who may get Secrets in the namespace set them.
    */
   recipients?: string[];
-  /** Verify, Reencrypt: seconds after completion the controller deletes the request (default DEFAULT_TTL_SECONDS). */
+  /** Verify, Reencrypt, Migrate: seconds after completion the controller deletes the request (default DEFAULT_TTL_SECONDS). */
   ttlSecondsAfterFinished?: number;
 }
 
@@ -73,10 +77,10 @@ export interface SealRequestResult {
   /**
    * Reencrypt: data key -> new base64 age file, for the values that were re-sealed (values already sealed to
    * exactly the current keys and the requested recipients are left out, so files change only where needed).
-   * Absent when no value of the object needed it.
+   * Absent when no value of the object needed it. Migrate: every value, sealed in the matching kubectl-seal scope.
    */
   encryptedData?: Record<string, string>;
-  /** Reencrypt: data key -> key ids the new value is sealed to (spec.sealedTo entries to merge). */
+  /** Reencrypt, Migrate: data key -> key ids the new value is sealed to (spec.sealedTo entries to merge). */
   sealedTo?: Record<string, string[]>;
 }
 

@@ -13,6 +13,8 @@ export interface OptionFlagSpec {
   exclusive?: string[];
   dependsOn?: string[];
   helpValue?: string;
+  /** Other long names for it, e.g. kubeseal's spelling (--cert for --keys). */
+  aliases?: string[];
 }
 
 /** An on/off flag (oclif's Flags.boolean), without --no- negation. */

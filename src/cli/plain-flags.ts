@@ -14,6 +14,7 @@ export function parsePlainFlags(
   booleans: Record<string, BooleanFlagSpec>,
 ): { positionals: string[]; flags: ParsedFlags } | undefined {
   const byChar = new Map<string, string>(Object.entries(options).flatMap(([name, spec]) => (spec.char === undefined ? [] : [[`-${spec.char}`, name] as const])));
+  const byAlias = new Map<string, string>(Object.entries(options).flatMap(([name, spec]) => (spec.aliases ?? []).map((alias) => [alias, name] as const)));
   const flags: ParsedFlags = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -23,7 +24,8 @@ export function parsePlainFlags(
       continue;
     }
     const equals = token.startsWith("--") ? token.indexOf("=") : -1;
-    const name = token.startsWith("--") ? token.slice(2, equals < 0 ? undefined : equals) : byChar.get(token);
+    const long = token.startsWith("--") ? token.slice(2, equals < 0 ? undefined : equals) : undefined;
+    const name = long === undefined ? byChar.get(token) : (byAlias.get(long) ?? long);
     if (name === undefined) return undefined; // an unknown short form (or -nVALUE, which we do not read)
     if (Object.hasOwn(booleans, name)) {
       if (equals >= 0 || Object.hasOwn(flags, name)) return undefined;

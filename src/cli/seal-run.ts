@@ -2,7 +2,8 @@
 // write. Shared by the oclif command (commands/seal.ts) and the fast path (seal-fast.ts), so both behave the same.
 import * as path from "node:path";
 import { SealError } from "../errors.js";
-import { parseScope } from "../scope.js";
+import { getOwn } from "../records.js";
+import { KUBESEAL_SCOPES, parseScope } from "../scope.js";
 import { seal } from "../seal.js";
 import { sealingKeysOf, type KeySourceFlags } from "./key-source.js";
 import { sealedOutput } from "./sealed-output.js";
@@ -29,7 +30,7 @@ export interface SealFlags extends KeySourceFlags {
 
 /** Seal the Secrets of `files` (or stdin, or the --from-* flags); `note` prints a line for the user on stderr. */
 export async function runSeal(files: readonly string[], flags: SealFlags, note: (line: string) => void): Promise<void> {
-  const scope = parseScope(flags.scope, "--scope");
+  const scope = parseScope(getOwn(KUBESEAL_SCOPES, flags.scope) ?? flags.scope, "--scope");
   const target = flags.write ?? flags["merge-into"];
   if (flags.commit) {
     if (target === undefined) throw new SealError("--commit needs a file to commit, but the output goes to stdout", "add -w FILE or --merge-into FILE");

@@ -43,9 +43,14 @@ export async function readAllSealedFiles(cwd: string, onFile?: (count: number) =
  * `verb` says what the command does with them, for the message when both are.
  */
 export async function selectSealedFiles(paths: readonly string[], all: boolean, verb: string, onFile?: (count: number) => void): Promise<SealedFileText[]> {
+  return selectFiles(paths, all, verb, readSealedFiles, () => readAllSealedFiles(process.cwd(), onFile));
+}
+
+/** The `FILE... | --all` rule for any kind of file: the named ones, or all of them, never both or neither. */
+export async function selectFiles<T>(paths: readonly string[], all: boolean, verb: string, named: (paths: readonly string[]) => T[], every: () => Promise<T[]>): Promise<T[]> {
   if (paths.length === 0 && !all) throw new InputError("no sealed files given", "pass FILE... or --all");
   if (paths.length > 0 && all) throw new InputError(`--all ${verb} every sealed file, so FILE arguments cannot be given with it`, "drop one of them");
-  return all ? readAllSealedFiles(process.cwd(), onFile) : readSealedFiles(paths);
+  return all ? every() : named(paths);
 }
 
 /** "namespace/name" of an entry, for tables. */

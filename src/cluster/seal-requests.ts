@@ -16,7 +16,7 @@ import {
   type SealRequestSpec,
   type SealRequestStatus,
 } from "../sealrequest.js";
-import { API_VERSION, type SealedSecret } from "../types.js";
+import { API_VERSION } from "../types.js";
 import { apiError, type ClusterConnection } from "./kube.js";
 
 const [GROUP, VERSION] = API_VERSION.split("/") as [string, string];
@@ -123,8 +123,11 @@ function serverMessage(error: unknown): string | undefined {
   }
 }
 
+/** What a request may carry: seal.dev SealedSecrets, or Bitnami ones for Migrate. */
+type RequestObject = NonNullable<SealRequestSpec["objects"]>[number];
+
 /** `objects` cut into requests of at most MAX_REQUEST_OBJECTS objects and MAX_REQUEST_BYTES of JSON. */
-export function batches<T extends SealedSecret>(objects: readonly T[]): T[][] {
+export function batches<T extends RequestObject>(objects: readonly T[]): T[][] {
   const out: T[][] = [];
   let current: T[] = [];
   let bytes = 2;
@@ -147,9 +150,9 @@ export function batches<T extends SealedSecret>(objects: readonly T[]): T[][] {
 }
 
 export interface ObjectRequest {
-  action: "Verify" | "Reencrypt";
+  action: "Verify" | "Reencrypt" | "Migrate";
   namespace: string;
-  objects: SealedSecret[];
+  objects: RequestObject[];
   recipients?: string[];
   /** Called after each request with the number of objects answered so far. */
   onProgress?: (done: number) => void;

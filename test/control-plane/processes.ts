@@ -36,10 +36,20 @@ export function startReaper(dir: string): Reaper {
   };
 }
 
-export function launch(name: string, command: string, args: string[], logFile: string, reaper: Reaper): RunningProcess {
+export interface LaunchOptions {
+  /** The child's whole environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Written to the child's stdin, which is then closed: a credential passed this way never touches a disk. */
+  input?: string;
+}
+
+export function launch(name: string, command: string, args: string[], logFile: string, reaper: Reaper, options: LaunchOptions = {}): RunningProcess {
   const log = openSync(logFile, "a");
-  const child = spawn(command, args, { detached: true, stdio: ["ignore", log, log] });
+  const stdin = options.input === undefined ? "ignore" : "pipe";
+  const child = spawn(command, args, { detached: true, env: options.env, stdio: [stdin, log, log] });
   closeSync(log);
+  child.stdin?.on("error", () => {}); // a child that exits before reading: its exit is reported through `exited`
+  child.stdin?.end(options.input);
   if (child.pid !== undefined) reaper.track(child.pid);
   const running: RunningProcess = {
     name,

@@ -27,4 +27,4 @@ for ((n = ${#ids[@]} - 1; n >= 0; n--)); do
   kill -KILL -- "-$g" 2>/dev/null
 done
 # The test node's containers outlive containerd and its cgroups outlive them: node-teardown.sh removes both.
-case "$dir" in */kubectl-seal-cp-*) bash "$(dirname "${BASH_SOURCE[0]}")/node-teardown.sh" "$dir/node"; rm -rf -- "$dir" ;; esac
+case "$dir" in */kubectl-seal-bitnami-*) rm -rf -- "$dir" ;; */kubectl-seal-cp-*) bash "$(dirname "${BASH_SOURCE[0]}")/node-teardown.sh" "$dir/node"; rm -rf -- "$dir" ;; esac

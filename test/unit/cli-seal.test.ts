@@ -1,12 +1,13 @@
 // `kubectl seal` (the root command) as a real process: round trips through `kubectl seal recover` for every
-// scope, the input forms (multi-document, List, directory, stdin, --from-*), -o json, --raw and --merge-into.
+// scope, the input forms (multi-document, List, directory, stdin, --from-*), -o json, --raw and --merge-into, and
+// kubeseal's spellings of the flags.
 import * as fs from "node:fs";
 import { pathToFileURL } from "node:url";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { parseManifests, sealedSecretFromManifest, unseal, type PrivateKey, type SealedSecret } from "../../src/index.js";
-import { CANARIES, expectNoCanary, keySet, kubectlSeal, secretYaml, workdir, type Workdir } from "./cli-fixtures.js";
+import { CANARIES, expectErrorLine, expectNoCanary, keySet, kubectlSeal, secretYaml, workdir, type Workdir } from "./cli-fixtures.js";
 
 let dir: Workdir;
 let keys: { key: PrivateKey; identity: string; bundle: string };
@@ -187,5 +188,29 @@ describe("the offline path", () => {
     const resolved = run.stderr.split("\n").filter((line) => line.startsWith("resolved "));
     expect(resolved.some((line) => line.includes("/src/seal.js"))).toBe(true); // the hook sees the sealing code
     expect(resolved.filter((line) => /@kubernetes|isomorphic-git|\/src\/git\/|\/src\/cluster\//.test(line))).toEqual([]);
+  });
+});
+
+// Coming from kubeseal: its spellings seal exactly as ours, on the fast path and through oclif.
+describe("kubeseal's flag spellings", () => {
+  it.each([
+    ["fast path", [], "namespace-wide", "namespace"],
+    ["oclif", ["seal"], "cluster-wide", "cluster"],
+  ])("--cert, --format and --scope work as --keys, -o and --scope (%s)", async (_path, prefix, kubesealScope, scope) => {
+    const file = dir.write("secret.yaml", secretYaml());
+    const run = kubectlSeal([...prefix, "--cert", keys.bundle, "--format", "json", "--scope", kubesealScope, file]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout.startsWith("{")).toBe(true);
+    const [sealed] = parseManifests(run.stdout, "out").map((doc) => sealedSecretFromManifest(doc, "out"));
+    expect(sealed?.spec.scope).toBe(scope);
+    const { secret } = await unseal(sealed!, [keys.key]);
+    expect(new TextDecoder().decode(secret.data["password"])).toBe(CANARIES[0]);
+    expectNoCanary(run);
+  });
+
+  it("still refuses a scope neither spells", () => {
+    const run = kubectlSeal(["--cert", keys.bundle, "--scope", "namespace-ish", dir.write("secret.yaml", secretYaml())]);
+    expectErrorLine(run, '--scope: unknown scope "namespace-ish": use one of strict, namespace, cluster');
   });
 });
