@@ -6,12 +6,13 @@ import { measureCli } from "./cli.js";
 import { withCluster } from "./cluster.js";
 import { measureColdStart } from "./cold-start.js";
 import { measureReencrypt } from "./reencrypt.js";
+import { measureSingleExecutable } from "./single-executable.js";
 import { markdownTable, newReport, updateBenchmarksMd, writeResults, type Row } from "./report.js";
 import { repoRoot } from "../test/integration/helpers/controller.js";
 import { measureSteadyState } from "./steady.js";
 import { measureUnseal } from "./unseal.js";
 
-const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt"] as const;
+const GROUPS = ["unseal", "cold-start", "steady", "cli", "single-executable", "reencrypt"] as const;
 type Group = (typeof GROUPS)[number];
 
 const USAGE = `Usage: npm run bench -- [flags]
@@ -119,7 +120,8 @@ async function main(): Promise<void> {
 
   if (wants("unseal")) add(await measureUnseal(options, progress));
   if (wants("cli")) add(await measureCli(options, progress));
-  const clusterGroups = GROUPS.filter((g) => g !== "unseal" && g !== "cli" && wants(g));
+  if (wants("single-executable")) add(await measureSingleExecutable(options, progress));
+  const clusterGroups = GROUPS.filter((g) => g !== "unseal" && g !== "cli" && g !== "single-executable" && wants(g));
   if (clusterGroups.length > 0) {
     await withCluster(options, progress, async (cluster) => {
       if (wants("cold-start")) add(await measureColdStart(cluster, options, progress));

@@ -1,6 +1,6 @@
 module kubectl-seal.dev/tools/sealed-secrets
 
-go 1.26.0
+go 1.26.8
 
 require github.com/bitnami/sealed-secrets v0.40.0
 
