@@ -58,6 +58,15 @@ afterAll(async () => {
 });
 
 describe("the single executable as the kubectl seal plugin", () => {
+  it("has every command bin/kubectl-seal has (its registry is generated from commands/): the same help, word for word", async () => {
+    const r = repo();
+    for (const args of [["help"], ["keys", "--help"], ["--help"]]) {
+      const [sea, launcher] = [await seal(args, r.dir), await kubectlSeal(args, { cwd: r.dir })];
+      expect(sea.stdout).toContain("kubectl-seal");
+      expect(sea.stdout).toBe(launcher.stdout);
+    }
+  });
+
   it.each([["X25519", []], ["post-quantum", ["--pq"]]])("makes %s keys, seals with them and recovers the Secret byte for byte, offline", async (_, pq) => {
     const r = repo();
     const generated = await seal(["keys", "generate", ...pq, "--out-identity", "id.txt", "--out-bundle", "bundle.yaml"], r.dir);
