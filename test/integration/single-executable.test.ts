@@ -2,7 +2,6 @@
 // plugin with a clean environment (PATH: kubectl's folder and that folder only; no Node anywhere on it): offline
 // keys, sealing and recovery (X25519 and post-quantum), scan --history, and the cluster commands against the
 // control plane. The same commands through bin/kubectl-seal are covered by the other test files.
-import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,18 +14,14 @@ import { assertNoneContain, createNamespace, kube, publishedBundle, uniqueName }
 import { kubectlSeal, pluginOutput, type PluginRun } from "./helpers/plugin.js";
 import { lonePluginDir } from "./helpers/single-executable.js";
 import { ensureCrds } from "./keys-support.js";
+import { TestValues } from "./requests-support.js";
 
 const controllerNs = uniqueName("sea-ctl");
 const appNs = uniqueName("sea-app");
-const values: string[] = [];
+const values = new TestValues();
+const value = (): string => values.next();
 const repos: TempRepo[] = [];
 let pluginDir: string;
-
-function value(): string {
-  const v = `v-${randomBytes(12).toString("hex")}`;
-  values.push(v);
-  return v;
-}
 
 function repo(): TempRepo {
   const r = makeRepo();
@@ -54,7 +49,7 @@ afterAll(async () => {
   await stopAllControllers();
   for (const r of repos.splice(0)) r.remove();
   rmSync(pluginDir, { recursive: true, force: true });
-  assertNoneContain(pluginOutput, values);
+  assertNoneContain(pluginOutput, values.all);
 });
 
 describe("the single executable as the kubectl seal plugin", () => {
