@@ -40,7 +40,7 @@ export function timeProcess(command: string, args: string[], env: Record<string,
   });
 }
 
-function secretYaml(name: string, keys: number): string {
+export function secretYaml(name: string, keys: number): string {
   const data = Object.fromEntries(Array.from({ length: keys }, (_, i) => [`key-${i}`, Buffer.from(`value-${i}-${name}-${"z".repeat(20)}`).toString("base64")]));
   return stringify({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: "shop" }, type: "Opaque", data });
 }

@@ -10,12 +10,13 @@ import { measureMigrate } from "./migrate.js";
 import { measurePod } from "./pod.js";
 import { measureReencrypt } from "./reencrypt.js";
 import { measureScanHistory } from "./scan-history.js";
+import { measureSingleExecutable } from "./single-executable.js";
 import { markdownTable, newReport, updateBenchmarksMd, writeResults, type Row } from "./report.js";
 import { repoRoot } from "../test/integration/helpers/controller.js";
 import { measureSteadyState } from "./steady.js";
 import { measureUnseal } from "./unseal.js";
 
-const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt", "migrate", "scan-history", "memory", "pod"] as const;
+const GROUPS = ["unseal", "cold-start", "steady", "cli", "single-executable", "reencrypt", "migrate", "scan-history", "memory", "pod"] as const;
 type Group = (typeof GROUPS)[number];
 /** `pod` starts the real node and takes minutes at N=10,000: only on request (--only pod). */
 const DEFAULT_GROUPS = GROUPS.filter((g) => g !== "pod");
@@ -139,7 +140,9 @@ async function main(): Promise<void> {
   if (wants("unseal")) add(await measureUnseal(options, progress));
   if (wants("cli")) add(await measureCli(options, progress));
   if (wants("scan-history")) add(await measureScanHistory(options, progress));
-  const clusterGroups = GROUPS.filter((g) => g !== "unseal" && g !== "cli" && g !== "scan-history" && wants(g));
+  if (wants("single-executable")) add(await measureSingleExecutable(options, progress));
+  const offline = new Set<Group>(["unseal", "cli", "scan-history", "single-executable"]);
+  const clusterGroups = GROUPS.filter((g) => !offline.has(g) && wants(g));
   if (clusterGroups.length > 0) {
     await withCluster(options, progress, async (cluster) => {
       if (wants("cold-start")) add(await measureColdStart(cluster, options, progress));

@@ -1,9 +1,9 @@
 // Starts the kubectl-seal CLI. `kubectl seal [FILE...] [flags]` (the root command, commands/seal.ts) and
 // `kubectl seal COMMAND ...` share one entry point. oclif runs a root command only in single-command CLIs (its
-// pattern discovery cannot load commands/index.js), so the first argument is routed here: a known command or
-// topic goes to oclif as is, anything else (a file, a flag, nothing) to the hidden `seal` command, which a plain
-// invocation runs without loading oclif at all. Kept small and dependency-free: start-up time is the seal
-// command's cost.
+// pattern discovery cannot load commands/index.js), so the first argument is routed (dist/src/cli/route.js): a
+// known command or topic goes to oclif as is, anything else (a file, a flag, nothing) to the hidden `seal`
+// command, which a plain invocation runs without loading oclif at all. Kept small: start-up time is the seal
+// command's cost. The single executable (release/main.ts) routes the same way with its commands built in.
 import module from "node:module";
 import { readFileSync } from "node:fs";
 
@@ -12,31 +12,30 @@ module.enableCompileCache?.();
 // oclif checks the Node version against its own engines field with semver (~10 ms): ours is pinned.
 process.env.OCLIF_DISABLE_ENGINE_WARNING ??= "1";
 
-const ROOT = "seal";
 const pkg = new URL("../", import.meta.url);
 
-/** First words of the command ids (scan, status, keys, ...), from the manifest `npm run build` writes. */
-function commandWords() {
+/** The command ids (scan, status, keys:generate, ...), from the manifest `npm run build` writes. */
+function commandIds() {
   try {
-    const manifest = JSON.parse(readFileSync(new URL("oclif.manifest.json", pkg), "utf8"));
-    return new Set(Object.keys(manifest.commands).map((id) => id.split(":")[0]));
+    return Object.keys(JSON.parse(readFileSync(new URL("oclif.manifest.json", pkg), "utf8")).commands);
   } catch {
     return undefined; // no manifest (not built?): let oclif find the commands itself
   }
 }
 
-/** The arguments for oclif: `help` lists the commands, a command stays as is, anything else goes to the root. */
-function route(words) {
+/** The routed arguments; without dist/ (not built) the arguments as given, for oclif to say what is wrong. */
+async function routed() {
   const args = process.argv.slice(2);
-  const first = args[0];
-  if (first === "help") return ["--help", ...args.slice(1)];
-  if (first === "--version" || words === undefined || (first !== undefined && words.has(first))) return args;
-  return [ROOT, ...args];
+  const ids = commandIds();
+  if (ids === undefined) return args;
+  const { commandWords, routeArguments } = await import(new URL("dist/src/cli/route.js", pkg).href);
+  return routeArguments(args, commandWords(ids));
 }
 
-// Commands with a fast path: module and function, which take the arguments after the command.
+// Commands with a fast path: module and function, which take the arguments after the command ("seal" is the root
+// command route.js routes plain invocations to).
 const FAST_PATHS = {
-  [ROOT]: ["dist/src/cli/seal-fast.js", "runSealFast"], // loading oclif was a third of a seal's time
+  seal: ["dist/src/cli/seal-fast.js", "runSealFast"], // loading oclif was a third of a seal's time
   scan: ["dist/src/cli/scan-fast.js", "runScanFast"], // and 8 MiB of a history scan's 80
 };
 
@@ -56,7 +55,7 @@ async function runWithoutOclif(args) {
   return fast[fastPath[1]](args.slice(1));
 }
 
-const args = route(commandWords());
+const args = await routed();
 if (!(await runWithoutOclif(args))) {
   // oclif's error handler re-reads process.argv to show usage help for the command that failed.
   process.argv.splice(2, Infinity, ...args);

@@ -21,17 +21,22 @@ export interface PluginOptions {
   kubeconfig?: string;
   input?: string;
   env?: Record<string, string>;
+  /**
+   * Run the kubectl-seal found in this folder (the single executable) instead of bin/, with nothing else from this
+   * process's environment: PATH is kubectl's folder and this one, HOME is `cwd`.
+   */
+  pluginDir?: string;
 }
 
-/** `kubectl seal <args>` with PATH = kubectl's folder + the project's bin/ and KUBECONFIG set. */
+/** `kubectl seal <args>` with PATH = kubectl's folder + the project's bin/ (or `pluginDir`) and KUBECONFIG set. */
 export function kubectlSeal(args: string[], options: PluginOptions): Promise<PluginRun> {
   const { kubectl, binDir, kubeconfig } = cluster();
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
+  const env: Record<string, string> = options.pluginDir === undefined ? {} : { HOME: options.cwd };
+  for (const [key, value] of Object.entries(options.pluginDir === undefined ? process.env : {})) {
     if (value !== undefined && !key.startsWith("KUBE") && !key.startsWith("GIT_")) env[key] = value;
   }
   Object.assign(env, {
-    PATH: `${binDir}:${join(repoRoot, "bin")}:${process.env.PATH ?? ""}`,
+    PATH: options.pluginDir === undefined ? `${binDir}:${join(repoRoot, "bin")}:${process.env.PATH ?? ""}` : `${binDir}:${options.pluginDir}`,
     KUBECONFIG: options.kubeconfig ?? kubeconfig,
     GIT_CONFIG_GLOBAL: join(options.cwd, ".git-global-config"),
     GIT_CONFIG_NOSYSTEM: "1",
