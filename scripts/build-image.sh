@@ -19,7 +19,7 @@ source "$root/scripts/lib/go-build.sh" # go_build_cache: the cache shared with t
 # --- What the images are made of (pins) ---
 export PATH="$root/node_modules/.bin:$PATH" # the project's pinned Node 24 and its npm
 version=$(node -p 'require(process.argv[1]).version' "$root/package.json")
-node_version=$(node -p 'require(process.argv[1]).dependencies.node' "$root/package.json")
+node_version=$(node -p 'require(process.argv[1]).devDependencies.node' "$root/package.json") # the Node every build of ours pins
 declare -A node_integrity=(
   [24.21.0]="sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q=="
 )

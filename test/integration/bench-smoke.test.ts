@@ -50,8 +50,8 @@ describe("npm run bench (smoke)", () => {
       "steady-p99",
       "steady-p99-vs-bitnami",
       "reencrypt",
-      "memory-5",
       "migrate",
+      "memory-5",
     ]);
     for (const row of report.rows) {
       // Filled: a measured figure with a verdict, or a plain reason why not.
