@@ -57,6 +57,9 @@ export class Reconciler {
     const sealed = this.o.sealedSecrets.get(name, namespace);
     // Gone or going: the garbage collector deletes the owned Secret.
     if (!sealed || sealed.metadata.deletionTimestamp) return "done";
+    // Refused as malformed (over a limit, not kubectl seal's format) at this generation: only an edit can change
+    // that, so resyncs, key changes and our own status writes do not open it again (src/unseal-limits.ts).
+    if (refusedAsMalformed(sealed)) return "permanent";
 
     const stopTimer = this.o.metrics.unsealDuration.startTimer();
     let opened: { secret: PlainSecret; keyIds: string[] };
@@ -195,6 +198,12 @@ export class Reconciler {
       throw new Error(`could not update status of SealedSecret ${sealed.metadata.namespace}/${sealed.metadata.name}: ${describeApiError(err)}`, { cause: err });
     }
   }
+}
+
+function refusedAsMalformed(sealed: SealedSecret): boolean {
+  const ready = sealed.status?.conditions?.find((c) => c.type === "Ready");
+  const generation = sealed.metadata.generation;
+  return ready?.reason === REASON_UNSEAL_FAILED && ready.message.startsWith("malformed:") && generation !== undefined && ready.observedGeneration === generation;
 }
 
 function condition(type: Condition["type"], status: Condition["status"], reason: string, message: string): Omit<Condition, "lastTransitionTime"> {
