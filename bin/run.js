@@ -15,14 +15,19 @@ process.env.OCLIF_DISABLE_ENGINE_WARNING ??= "1";
 const ROOT = "seal";
 const pkg = new URL("../", import.meta.url);
 
-/** First words of the command ids (scan, status, keys, ...), from the manifest `npm run build` writes. */
-function commandWords() {
+/** The command ids (scan, status, keys:restore, ...), from the manifest `npm run build` writes. */
+function commandIds() {
   try {
-    const manifest = JSON.parse(readFileSync(new URL("oclif.manifest.json", pkg), "utf8"));
-    return new Set(Object.keys(manifest.commands).map((id) => id.split(":")[0]));
+    return Object.keys(JSON.parse(readFileSync(new URL("oclif.manifest.json", pkg), "utf8")).commands);
   } catch {
     return undefined; // no manifest (not built?): let oclif find the commands itself
   }
+}
+
+/** The id of the command `args` runs (its longest match), for naming it in a usage error. */
+function commandOf(args, ids) {
+  const matching = (ids ?? []).filter((id) => id.split(":").every((word, i) => args[i] === word));
+  return matching.sort((a, b) => b.length - a.length)[0];
 }
 
 /** The arguments for oclif: `help` lists the commands, a command stays as is, anything else goes to the root. */
@@ -49,10 +54,38 @@ async function runWithoutOclif(args) {
   return fast.runSealFast(args.slice(1));
 }
 
-const args = route(commandWords());
+const ids = commandIds();
+const args = route(ids === undefined ? undefined : new Set(ids.map((id) => id.split(":")[0])));
 if (!(await runWithoutOclif(args))) {
   // oclif's error handler re-reads process.argv to show usage help for the command that failed.
   process.argv.splice(2, Infinity, ...args);
-  const { execute } = await import("@oclif/core");
-  await execute({ args, dir: import.meta.url });
+  const { run, flush } = await import("@oclif/core");
+  try {
+    await run(args, import.meta.url);
+    await flush();
+  } catch (error) {
+    await fail(error);
+  }
+}
+
+/**
+ * What reaches here: this.exit() (its status), or an error no command caught, such as an unknown command: one
+ * line and exit status 2, as for every other error (dist/src/cli/usage-error.js words it).
+ */
+async function fail(error) {
+  if (error?.code === "EEXIT" && typeof error.oclif?.exit === "number") {
+    process.exitCode = error.oclif.exit;
+    return;
+  }
+  const message = String(error?.message ?? error);
+  let line = `kubectl-seal: error: ${message.replace(/\s*\n\s*/g, " ").trim()}`;
+  try {
+    const { usageErrorLine, usageProblem } = await import(new URL("dist/src/cli/usage-error.js", pkg).href);
+    const problem = usageProblem(error);
+    if (problem !== undefined) line = usageErrorLine(problem, commandOf(args, ids));
+  } catch {
+    // not built: the plain line
+  }
+  process.stderr.write(`${line}\n`);
+  process.exitCode = 2;
 }
