@@ -9,10 +9,11 @@ import { decodeUtf8, KEY_FILE_BOUND, readFileBounded } from "./bounded-read.js";
 /** The keys in `file`; `warn` gets one line if the file is open to group or others. */
 export async function readIdentityFile(file: string, warn: (line: string) => void): Promise<PrivateKey[]> {
   const { bytes, stats } = readFileBounded(file, "identity file", KEY_FILE_BOUND);
-  const open = stats.mode & 0o077;
-  if (open !== 0) {
+  // Parsed first: a file that is no identity at all gets its one error line, not a warning before it.
+  const keys = await parseIdentityFile(decodeUtf8(bytes, `identity file ${file}`, "pass the identity file made by age-keygen or kubectl seal keys generate"), file);
+  if ((stats.mode & 0o077) !== 0) {
     const mode = (stats.mode & 0o777).toString(8).padStart(4, "0");
     warn(`kubectl-seal: warning: identity file ${file} is accessible by group or others (mode ${mode}), and it opens every value sealed to it: run chmod 600 ${file}`);
   }
-  return parseIdentityFile(decodeUtf8(bytes, `identity file ${file}`, "pass the identity file made by age-keygen or kubectl seal keys generate"), file);
+  return keys;
 }
