@@ -2,6 +2,11 @@
 // a key is queued at most once; a key being processed is never handed to a second worker, and if it is added
 // meanwhile it is processed again afterwards. Failed keys come back after a per-key exponential backoff, up to a
 // bounded number of retries. The retry policy lives here and nowhere else.
+// Fair between namespaces: each namespace has its own FIFO of keys, and the namespaces that have keys waiting
+// take turns (round robin), so a namespace flooding the queue (thousands of objects, constant edits) delays
+// another namespace's next key by at most one key of its own, not by its whole backlog. And no namespace holds
+// every worker: with N workers one namespace has at most N-1 keys in flight, so a key of another namespace finds
+// a free worker at once even while slow keys (many stanzas, large values) occupy the rest.
 import type { Logger } from "./log.js";
 
 /** What a handler reports for a key it processed without throwing. */
@@ -23,7 +28,12 @@ export class WorkQueue {
   readonly maxRetries: number;
   private readonly onDepth: (depth: number) => void;
 
-  private readonly queue: string[] = [];
+  /** namespace -> its waiting keys in order; Map order is the turn order (a served namespace goes to the back). */
+  private readonly byNamespace = new Map<string, string[]>();
+  private waiting = 0;
+  /** namespace -> keys being processed; a namespace at `perNamespace` waits for one of them to finish. */
+  private readonly inFlight = new Map<string, number>();
+  private perNamespace = Number.POSITIVE_INFINITY;
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
   // Keys added while being processed: re-queued when their processing ends.
@@ -41,7 +51,7 @@ export class WorkQueue {
   }
 
   get length(): number {
-    return this.queue.length;
+    return this.waiting;
   }
 
   add(key: string): void {
@@ -51,15 +61,44 @@ export class WorkQueue {
       return;
     }
     if (this.queued.has(key)) return;
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      this.processing.add(key);
-      waiter(key);
-      return;
-    }
     this.queued.add(key);
-    this.queue.push(key);
-    this.onDepth(this.queue.length);
+    const namespace = namespaceOf(key);
+    const keys = this.byNamespace.get(namespace);
+    if (keys === undefined) this.byNamespace.set(namespace, [key]);
+    else keys.push(key);
+    this.waiting++;
+    this.dispatch();
+    this.onDepth(this.waiting);
+  }
+
+  /** Hands keys to workers waiting in get() while there are keys they may take. */
+  private dispatch(): void {
+    while (this.waiters.length > 0) {
+      const key = this.next();
+      if (key === undefined) return;
+      this.waiters.shift()?.(key);
+    }
+  }
+
+  /**
+   * The first key of the first namespace in turn order that has a worker to spare; that namespace then goes to
+   * the back of the line. The key is marked as being processed.
+   */
+  private next(): string | undefined {
+    for (const [namespace, keys] of this.byNamespace) {
+      const busy = this.inFlight.get(namespace) ?? 0;
+      if (busy >= this.perNamespace) continue;
+      const key = keys.shift();
+      if (key === undefined) continue;
+      this.byNamespace.delete(namespace);
+      if (keys.length > 0) this.byNamespace.set(namespace, keys);
+      this.waiting--;
+      this.queued.delete(key);
+      this.processing.add(key);
+      this.inFlight.set(namespace, busy + 1);
+      return key;
+    }
+    return undefined;
   }
 
   /** Adds `key` after its backoff delay; returns false (and forgets the key) once it has failed too often. */
@@ -103,11 +142,9 @@ export class WorkQueue {
   /** The next key to process, waiting if there is none; undefined once the queue is shut down. */
   get(): Promise<string | undefined> {
     if (this.shuttingDown) return Promise.resolve(undefined);
-    const key = this.queue.shift();
+    const key = this.next();
     if (key !== undefined) {
-      this.queued.delete(key);
-      this.processing.add(key);
-      this.onDepth(this.queue.length);
+      this.onDepth(this.waiting);
       return Promise.resolve(key);
     }
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -115,8 +152,14 @@ export class WorkQueue {
 
   /** Marks `key` processed; if it was added meanwhile it is queued again. */
   done(key: string): void {
-    this.processing.delete(key);
+    if (!this.processing.delete(key)) return;
+    const namespace = namespaceOf(key);
+    const busy = (this.inFlight.get(namespace) ?? 1) - 1;
+    if (busy > 0) this.inFlight.set(namespace, busy);
+    else this.inFlight.delete(namespace);
     if (this.dirty.delete(key)) this.add(key);
+    this.dispatch(); // the namespace may take a worker again
+    this.onDepth(this.waiting);
   }
 
   shutDown(): void {
@@ -129,9 +172,12 @@ export class WorkQueue {
   /**
    * Runs `workers` loops that take keys and call `handle`. "done" and "permanent" forget the key's failures (a
    * permanent failure was recorded by the handler and waits for something to change); a thrown error re-queues the
-   * key with backoff. Resolves when the queue is shut down and the workers are idle.
+   * key with backoff. A namespace gets at most workers - 1 of them at a time. Resolves when the queue is shut down
+   * and the workers are idle.
    */
   async run(workers: number, handle: (key: string) => Promise<Outcome>, log: Logger): Promise<void> {
+    // One worker is always left to the other namespaces (with one worker, that is not possible).
+    this.perNamespace = Math.max(1, workers - 1);
     const worker = async (): Promise<void> => {
       for (let key = await this.get(); key !== undefined; key = await this.get()) {
         try {
@@ -151,6 +197,12 @@ export class WorkQueue {
     };
     await Promise.all(Array.from({ length: Math.max(1, workers) }, worker));
   }
+}
+
+/** The namespace part of a "namespace/name" key ("" for a key without one). */
+function namespaceOf(key: string): string {
+  const slash = key.indexOf("/");
+  return slash < 0 ? "" : key.slice(0, slash);
 }
 
 function errorText(err: unknown): string {
