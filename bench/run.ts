@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { measureCli } from "./cli.js";
+import { measureFairness } from "./fairness.js";
 import { withCluster } from "./cluster.js";
 import { measureColdStart } from "./cold-start.js";
 import { measureReencrypt } from "./reencrypt.js";
@@ -11,7 +12,7 @@ import { repoRoot } from "../test/integration/helpers/controller.js";
 import { measureSteadyState } from "./steady.js";
 import { measureUnseal } from "./unseal.js";
 
-const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt"] as const;
+const GROUPS = ["unseal", "cold-start", "steady", "cli", "reencrypt", "fairness"] as const;
 type Group = (typeof GROUPS)[number];
 
 const USAGE = `Usage: npm run bench -- [flags]
@@ -25,6 +26,7 @@ const USAGE = `Usage: npm run bench -- [flags]
   --cli-runs N           CLI: whole-process runs of the single seal (default 20)
   --files N              CLI: Secret files in the folder sealed in one invocation (default 1000)
   --repo-files N         reencrypt: sealed files in the repository (default 500)
+  --flood N              fairness: poisoned SealedSecrets another namespace floods the controller with (default 1000)
   --kubeconfig PATH      use this cluster (admin) instead of starting a local control plane; needs --kubectl
   --kubectl PATH         kubectl for --kubeconfig
   --controller-node-options S  NODE_OPTIONS for the controller (default: the value in manifests/deployment.yaml)
@@ -42,6 +44,7 @@ export interface BenchOptions {
   cliRuns: number;
   files: number;
   repoFiles: number;
+  flood: number;
   kubeconfig: string | undefined;
   kubectl: string | undefined;
   profile: string | undefined;
@@ -61,7 +64,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
     args: argv,
     strict: true,
     options: Object.fromEntries(
-      ["help", "only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
+      ["help", "only", "n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "flood", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
         (name) => [name, { type: name === "help" ? ("boolean" as const) : ("string" as const) }],
       ),
     ),
@@ -84,6 +87,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
     cliRuns: positive(get("cli-runs"), 20, "cli-runs"),
     files: positive(get("files"), 1000, "files"),
     repoFiles: positive(get("repo-files"), 500, "repo-files"),
+    flood: positive(get("flood"), 1000, "flood"),
     kubeconfig: get("kubeconfig"),
     kubectl: get("kubectl"),
     profile: get("profile") === undefined ? undefined : resolve(get("profile") ?? ""),
@@ -125,6 +129,7 @@ async function main(): Promise<void> {
       if (wants("cold-start")) add(await measureColdStart(cluster, options, progress));
       if (wants("steady")) add(await measureSteadyState(cluster, options, progress));
       if (wants("reencrypt")) add(await measureReencrypt(cluster, options, progress));
+      if (wants("fairness")) add(await measureFairness(cluster, options, progress));
     });
   }
 

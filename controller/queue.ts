@@ -4,9 +4,11 @@
 // bounded number of retries. The retry policy lives here and nowhere else.
 // Fair between namespaces: each namespace has its own FIFO of keys, and the namespaces that have keys waiting
 // take turns (round robin), so a namespace flooding the queue (thousands of objects, constant edits) delays
-// another namespace's next key by at most one key of its own, not by its whole backlog. And no namespace holds
-// every worker: with N workers one namespace has at most N-1 keys in flight, so a key of another namespace finds
-// a free worker at once even while slow keys (many stanzas, large values) occupy the rest.
+// another namespace's next key by at most one key of its own, not by its whole backlog. And workers are shared:
+// with N workers and A namespaces that have keys waiting or in flight, one namespace has at most ceil(N/A) keys
+// in flight, and never all N, so a key of another namespace finds a free worker at once even while slow keys
+// (many stanzas, large values) occupy the rest, and the slow ones cannot hold most of the workers (nor most of
+// the event loop: unseal yields between values) while others wait.
 import type { Logger } from "./log.js";
 
 /** What a handler reports for a key it processed without throwing. */
@@ -31,9 +33,10 @@ export class WorkQueue {
   /** namespace -> its waiting keys in order; Map order is the turn order (a served namespace goes to the back). */
   private readonly byNamespace = new Map<string, string[]>();
   private waiting = 0;
-  /** namespace -> keys being processed; a namespace at `perNamespace` waits for one of them to finish. */
+  /** namespace -> keys being processed; a namespace at its share waits for one of them to finish. */
   private readonly inFlight = new Map<string, number>();
-  private perNamespace = Number.POSITIVE_INFINITY;
+  /** Set by run(); without it (keys taken with get()) there is no share to keep. */
+  private workers = Number.POSITIVE_INFINITY;
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
   // Keys added while being processed: re-queued when their processing ends.
@@ -85,9 +88,10 @@ export class WorkQueue {
    * the back of the line. The key is marked as being processed.
    */
   private next(): string | undefined {
+    const share = this.share();
     for (const [namespace, keys] of this.byNamespace) {
       const busy = this.inFlight.get(namespace) ?? 0;
-      if (busy >= this.perNamespace) continue;
+      if (busy >= share) continue;
       const key = keys.shift();
       if (key === undefined) continue;
       this.byNamespace.delete(namespace);
@@ -99,6 +103,14 @@ export class WorkQueue {
       return key;
     }
     return undefined;
+  }
+
+  /** Keys one namespace may have in flight: an equal share of the workers, never all of them (but at least one). */
+  private share(): number {
+    if (!Number.isFinite(this.workers)) return this.workers;
+    let active = this.inFlight.size;
+    for (const namespace of this.byNamespace.keys()) if (!this.inFlight.has(namespace)) active++;
+    return Math.max(1, Math.min(this.workers - 1, Math.ceil(this.workers / Math.max(1, active))));
   }
 
   /** Adds `key` after its backoff delay; returns false (and forgets the key) once it has failed too often. */
@@ -172,12 +184,11 @@ export class WorkQueue {
   /**
    * Runs `workers` loops that take keys and call `handle`. "done" and "permanent" forget the key's failures (a
    * permanent failure was recorded by the handler and waits for something to change); a thrown error re-queues the
-   * key with backoff. A namespace gets at most workers - 1 of them at a time. Resolves when the queue is shut down
-   * and the workers are idle.
+   * key with backoff. A namespace gets at most its share of them at a time (see share()). Resolves when the queue
+   * is shut down and the workers are idle.
    */
   async run(workers: number, handle: (key: string) => Promise<Outcome>, log: Logger): Promise<void> {
-    // One worker is always left to the other namespaces (with one worker, that is not possible).
-    this.perNamespace = Math.max(1, workers - 1);
+    this.workers = Math.max(1, workers);
     const worker = async (): Promise<void> => {
       for (let key = await this.get(); key !== undefined; key = await this.get()) {
         try {

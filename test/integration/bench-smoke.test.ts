@@ -18,7 +18,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 describe("npm run bench (smoke)", () => {
   it("writes a table and a JSON file with every row filled", { timeout: 600_000 }, async () => {
     const { kubeconfig, kubectl } = cluster();
-    const flags = ["--n", "5", "--runs", "1", "--slice-ms", "20", "--rate", "5", "--seconds", "1", "--cli-runs", "1", "--files", "3", "--repo-files", "5"];
+    const flags = ["--n", "5", "--runs", "1", "--slice-ms", "20", "--rate", "5", "--seconds", "1", "--cli-runs", "1", "--files", "3", "--repo-files", "5", "--flood", "3"];
     await run(process.execPath, [join(repoRoot, "dist/bench/run.js"), ...flags, "--kubeconfig", kubeconfig, "--kubectl", kubectl, "--out", out], {
       cwd: repoRoot,
       maxBuffer: 16 << 20,
@@ -38,6 +38,9 @@ describe("npm run bench (smoke)", () => {
       "steady-p50",
       "steady-p99",
       "reencrypt",
+      "fairness-reference-p99",
+      "fairness-flood-p50",
+      "fairness-flood-p99",
     ]);
     for (const row of report.rows) {
       // Filled: a measured figure with a verdict, or a plain reason why not.

@@ -68,6 +68,25 @@ describe("WorkQueue", () => {
     await running;
   });
 
+  it("run: workers are shared - a flooding namespace hands freed workers to the other until both hold half", async () => {
+    const q = new WorkQueue();
+    const active = new Map<string, () => void>();
+    const running = q.run(8, (key) => new Promise((resolve) => active.set(key, () => resolve("done"))), quiet);
+    const inFlight = (ns: string): number => [...active.keys()].filter((key) => key.startsWith(`${ns}/`)).length;
+    for (let i = 0; i < 100; i++) q.add(`poison/s${i}`);
+    await vi.waitFor(() => expect(inFlight("poison")).toBe(7)); // alone: all workers but one
+    for (let i = 0; i < 10; i++) q.add(`shop/k${i}`);
+    await vi.waitFor(() => expect(inFlight("shop")).toBe(1)); // the spare worker, at once
+    for (const key of [...active.keys()].filter((k) => k.startsWith("poison/")).slice(0, 3)) {
+      active.get(key)?.();
+      active.delete(key);
+    }
+    await vi.waitFor(() => expect([inFlight("poison"), inFlight("shop")]).toEqual([4, 4]));
+    q.shutDown();
+    for (const release of active.values()) release();
+    await running;
+  });
+
   it("queues a key added while it is processed again once it is done, not before", async () => {
     const q = new WorkQueue();
     q.add("ns/a");
