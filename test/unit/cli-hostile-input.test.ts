@@ -117,6 +117,15 @@ describe("recover -w does not put plaintext where it does harm", () => {
       expect(recover("-w", "recovered/plain.yaml").status).toBe(0);
       expect(recover("-w", "plain.yaml", "--force-plaintext-in-git").status).toBe(0);
       expect(repo.read("plain.yaml")).toContain("kind: Secret");
+      // A linked worktree (.git is a file) is a work tree too.
+      const gitIn = (...args: string[]): void => void execFileSync("git", ["-C", repo.dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args]);
+      gitIn("add", ".gitignore");
+      gitIn("commit", "-qm", "ignore");
+      gitIn("worktree", "add", "-q", repo.path("linked"));
+      const linked = (...args: string[]): Run => kubectlSeal(["recover", repo.path("sealed.yaml"), "-i", dir.path("identity.txt"), ...args], { cwd: repo.path("linked") });
+      expectErrorLine(linked("-w", "plain.yaml"), `-w plain.yaml is inside the Git work tree ${repo.path("linked")} and not ignored, so plaintext Secrets could be committed: write it outside the work tree or to a .gitignore'd path, or pass --force-plaintext-in-git`);
+      fs.mkdirSync(repo.path("linked/recovered"));
+      expect(linked("-w", "recovered/plain.yaml").status).toBe(0);
     } finally {
       repo.remove();
     }
