@@ -24,7 +24,7 @@ export interface FairnessOptions {
 const P99_TARGET_MS = 250;
 /** Edits per second to poisoned objects while the good workload runs (each bumps the generation). */
 const EDIT_RATE = 10;
-const CREATE_CONCURRENCY = 16;
+const CREATE_CONCURRENCY = 4;
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 /** etcd refuses objects over 1.5 MiB: post-quantum stanzas (~1.6 KB each) fill an object before the stanza budget. */
@@ -41,8 +41,19 @@ async function poisoned(ours: KeyBundle["keys"], strangers: string[], ns: string
   return seal({ name, namespace: ns, data }, [], { scope: "strict", recipients: [...strangers, ...ours.map((k) => k.recipient)] });
 }
 
-const create = (cluster: BenchCluster, ns: string, body: SealedSecret): Promise<unknown> =>
-  cluster.custom.createNamespacedCustomObject({ group: "seal.dev", version: "v1alpha1", namespace: ns, plural: "sealedsecrets", body });
+/** Creates `body`, retrying a few times: a flooded API server on a small machine drops connections now and then. */
+async function create(cluster: BenchCluster, ns: string, body: SealedSecret): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await cluster.custom.createNamespacedCustomObject({ group: "seal.dev", version: "v1alpha1", namespace: ns, plural: "sealedsecrets", body });
+      return;
+    } catch (error) {
+      if ((error as { code?: number }).code === 409) return; // an earlier attempt got through
+      if (attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
+}
 
 /** Creates `count` poisoned objects, CREATE_CONCURRENCY at a time; resolves when all exist. */
 async function flood(cluster: BenchCluster, bundle: KeyBundle, ns: string, count: number): Promise<{ names: string[]; values: number; type: string }> {
