@@ -6,9 +6,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKey } from "../../src/index.js";
 import { BIN, CANARIES, expectErrorLine, keySet, kubectlSeal, secretYaml, workdir, type Run, type Workdir } from "./cli-fixtures.js";
 
-const SPAWN_TIMEOUT_MS = 20_000;
+const SPAWN_TIMEOUT_MS = 60_000;
 let dir: Workdir;
 let bundle: string;
 const shopDb = ["-n", "shop", "--name", "db"];
@@ -48,9 +49,9 @@ describe("reads are bounded: refused at the limit or before the first byte", () 
     ["a 50 MB --from-file value", () => [...shopDb, "--from-file", "v=big.yaml"], tooBig("file big.yaml", "Kubernetes' 1 MiB Secret limit", 1024 * 1024, "keep large files out of Secrets")],
   ] as const)("%s", (_, args, line) => {
     expectErrorLine(run(["--keys", bundle, ...args()]), line);
-  });
+  }, 90_000);
 
-  it("a FIFO as --keys bundle, --merge-into target, recover input and identity", () => {
+  it("a FIFO as --keys bundle, --merge-into target, recover input and identity", { timeout: 120_000 }, () => {
     expectErrorLine(run(["--keys", "fifo", "secret.yaml"]), fifo("key bundle"));
     expectErrorLine(run(["--keys", bundle, ...shopDb, "--from-literal", "a=b", "--merge-into", "fifo"]), fifo("sealed file"));
     expectErrorLine(run(["recover", "fifo", "-i", "identity.txt", "-w", "out.yaml"]), fifo());
@@ -58,7 +59,7 @@ describe("reads are bounded: refused at the limit or before the first byte", () 
     expectErrorLine(run(["recover", "secret.yaml", "-i", "/dev/urandom"]), device("/dev/urandom", "identity file"));
   });
 
-  it("stdin: /dev/zero and a 50 MB pipe stop at the limit", () => {
+  it("stdin: /dev/zero and a 50 MB pipe stop at the limit", { timeout: 120_000 }, () => {
     const zero = fs.openSync("/dev/zero", "r");
     try {
       expectErrorLine(run(["--keys", bundle], zero), manifestLimit("stdin"));
@@ -76,12 +77,12 @@ describe("reads are bounded: refused at the limit or before the first byte", () 
 });
 
 describe("values are sealed byte for byte or refused", () => {
-  it("--from-literal with a byte that is not UTF-8 (as a shell passes $'X\\xff')", () => {
+  it("--from-literal with a byte that is not UTF-8 (as a shell passes $'X\\xff')", { timeout: 90_000 }, () => {
     const result = spawnSync("bash", ["-c", `exec "$0" --keys "$1" -n shop --name db --from-literal "a=$(printf 'X\\377')"`, BIN, bundle], { cwd: dir.dir, encoding: "utf8", timeout: SPAWN_TIMEOUT_MS });
     expectErrorLine({ status: result.status, stdout: result.stdout, stderr: result.stderr }, "--from-literal a: the value is not valid UTF-8 text (or holds U+FFFD): pass values that are not text with --from-file");
   });
 
-  it("an env file and a manifest with a byte that is not UTF-8; stringData with a lone surrogate", () => {
+  it("an env file and a manifest with a byte that is not UTF-8; stringData with a lone surrogate", { timeout: 120_000 }, () => {
     dir.write("latin1.env", Buffer.concat([Buffer.from(`USER=admin\nPASSWORD=${CANARIES[0]}`), Buffer.from([0xe9]), Buffer.from("\n")]));
     expectErrorLine(run(["--keys", bundle, ...shopDb, "--from-env-file", "latin1.env"]), "env file latin1.env: line 2 is not valid UTF-8: save it as UTF-8, or pass binary values with --from-file");
     dir.write("latin1.yaml", Buffer.concat([Buffer.from(secretYaml().replace(/\n$/, "")), Buffer.from([0xff, 0x0a])]));
@@ -94,9 +95,9 @@ describe("values are sealed byte for byte or refused", () => {
 describe("recover -w does not put plaintext where it does harm", () => {
   beforeAll(() => {
     expect(run(["--keys", bundle, "secret.yaml", "-w", "sealed.yaml"]).status).toBe(0);
-  });
+  }, 120_000);
 
-  it("refuses its own input, by any name, and leaves it sealed", () => {
+  it("refuses its own input, by any name, and leaves it sealed", { timeout: 120_000 }, () => {
     const sealed = dir.read("sealed.yaml");
     fs.linkSync(dir.path("sealed.yaml"), dir.path("linked.yaml"));
     expectErrorLine(run(["recover", "sealed.yaml", "-i", "identity.txt", "-w", "sealed.yaml"]), "-w sealed.yaml is the sealed file being recovered: write the plaintext to another file; the sealed file is the one to keep");
@@ -104,7 +105,7 @@ describe("recover -w does not put plaintext where it does harm", () => {
     expect(dir.read("sealed.yaml")).toBe(sealed);
   });
 
-  it("refuses a path Git would track unless --force-plaintext-in-git; an ignored path is fine", () => {
+  it("refuses a path Git would track unless --force-plaintext-in-git; an ignored path is fine", { timeout: 180_000 }, () => {
     const repo = workdir();
     try {
       execFileSync("git", ["init", "-q", repo.dir]);
@@ -136,7 +137,7 @@ describe("identity files open to group or others", () => {
   const warning = (file: string, mode: string): string =>
     `kubectl-seal: warning: identity file ${file} is accessible by group or others (mode ${mode}), and it opens every value sealed to it: run chmod 600 ${file}\n`;
 
-  it("recover warns (once per file, as ssh does) and still recovers; a 0600 file gets no warning", () => {
+  it("recover warns (once per file, as ssh does) and still recovers; a 0600 file gets no warning", { timeout: 120_000 }, () => {
     dir.write("open.txt", dir.read("identity.txt"), 0o644);
     fs.chmodSync(dir.path("open.txt"), 0o644);
     const opened = run(["recover", "sealed.yaml", "-i", "open.txt", "-w", "out.yaml"]);
@@ -146,7 +147,7 @@ describe("identity files open to group or others", () => {
     expect([quiet.status, quiet.stderr]).toEqual([0, ""]);
   });
 
-  it("keys restore warns before anything else is done", () => {
+  it("keys restore warns before anything else is done", { timeout: 120_000 }, () => {
     dir.write("group.txt", dir.read("identity.txt"));
     fs.chmodSync(dir.path("group.txt"), 0o640);
     dir.write("backup.age", "not an age file\n");
@@ -157,13 +158,18 @@ describe("identity files open to group or others", () => {
 });
 
 describe("a pipe closed by its reader", () => {
-  it("stops sealing: `kubectl seal BIG | head -c 10` ends long before sealing 20,000 Secrets would", { timeout: 60_000 }, () => {
-    const docs = Array.from({ length: 20_000 }, (_, i) => `apiVersion: v1\nkind: Secret\nmetadata: {name: s${i}, namespace: shop}\nstringData: {a: x, b: y, c: z, d: w}\n`);
-    dir.write("many.yaml", docs.join("---\n"));
-    const result = spawnSync("bash", ["-c", `"$0" --keys "$1" many.yaml | head -c 10; echo "seal exited \${PIPESTATUS[0]}" >&2`, BIN, bundle], {
+  // 5,000 Secrets of 16 values, each sealed to 17 recipients: sealing them all takes minutes (1.4 million X25519
+  // wraps); stopping after the first document takes the time to start and parse. The pipeline is killed after
+  // 100 s, so a CLI that seals everything before noticing the closed pipe fails the test.
+  it("stops sealing: `kubectl seal BIG | head -c 10` ends long before sealing everything would", { timeout: 150_000 }, async () => {
+    const values = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, `v${i}`]));
+    const docs = Array.from({ length: 5_000 }, (_, i) => JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: `s${i}`, namespace: "shop" }, stringData: values }));
+    dir.write("many.yaml", docs.join("\n---\n"));
+    const recipients = await Promise.all(Array.from({ length: 16 }, async () => (await generateKey("x25519")).recipient));
+    const result = spawnSync("bash", ["-c", `"$0" "$@" many.yaml | head -c 10; echo "seal exited \${PIPESTATUS[0]}" >&2`, BIN, "--keys", bundle, ...recipients.flatMap((r) => ["--recipient", r])], {
       cwd: dir.dir,
       encoding: "utf8",
-      timeout: 30_000,
+      timeout: 100_000,
     });
     expect(result.stdout).toBe("apiVersion");
     expect(result.stderr).toBe("seal exited 0\n");
