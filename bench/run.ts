@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { measureCli } from "./cli.js";
+import { measureFairness } from "./fairness.js";
 import { measureMemory } from "./memory.js";
 import { withCluster } from "./cluster.js";
 import { measureColdStart } from "./cold-start.js";
@@ -16,7 +17,7 @@ import { repoRoot } from "../test/integration/helpers/controller.js";
 import { measureSteadyState } from "./steady.js";
 import { measureUnseal } from "./unseal.js";
 
-const GROUPS = ["unseal", "cold-start", "steady", "cli", "single-executable", "reencrypt", "migrate", "scan-history", "memory", "pod"] as const;
+const GROUPS = ["unseal", "cold-start", "steady", "cli", "single-executable", "reencrypt", "fairness", "migrate", "scan-history", "memory", "pod"] as const;
 type Group = (typeof GROUPS)[number];
 /** `pod` starts the real node and takes minutes at N=10,000: only on request (--only pod). */
 const DEFAULT_GROUPS = GROUPS.filter((g) => g !== "pod");
@@ -37,6 +38,7 @@ const USAGE = `Usage: npm run bench -- [flags]
   --repo-files N         reencrypt, migrate: sealed files in the repository (default 500)
   --pod-n N              pod: SealedSecrets for the controller as a Pod on the test node (default 10000)
   --scan-commits LIST    scan-history: commits of the generated repositories, comma-separated (default 2000,20000)
+  --flood N              fairness: poisoned SealedSecrets another namespace floods the controller with (default 1000)
   --kubeconfig PATH      use this cluster (admin) instead of starting a local control plane; needs --kubectl
   --kubectl PATH         kubectl for --kubeconfig
   --controller-node-options S  NODE_OPTIONS for the controller (default: the value in manifests/deployment.yaml)
@@ -58,6 +60,7 @@ export interface BenchOptions {
   repoFiles: number;
   podN: number;
   scanCommits: number[];
+  flood: number;
   kubeconfig: string | undefined;
   kubectl: string | undefined;
   profile: string | undefined;
@@ -77,7 +80,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
     args: argv,
     strict: true,
     options: Object.fromEntries(
-      ["help", "only", "n", "bitnami-defaults-n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "memory-n", "pod-n", "scan-commits", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
+      ["help", "only", "n", "bitnami-defaults-n", "runs", "slice-ms", "rate", "seconds", "workers", "cli-runs", "files", "repo-files", "memory-n", "pod-n", "scan-commits", "flood", "kubeconfig", "kubectl", "profile", "controller-node-options", "out"].map(
         (name) => [name, { type: name === "help" ? ("boolean" as const) : ("string" as const) }],
       ),
     ),
@@ -104,6 +107,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
     repoFiles: positive(get("repo-files"), 500, "repo-files"),
     podN: positive(get("pod-n"), 10_000, "pod-n"),
     scanCommits: (get("scan-commits") ?? "2000,20000").split(",").map((s) => positive(s.trim(), 0, "scan-commits")),
+    flood: positive(get("flood"), 1000, "flood"),
     kubeconfig: get("kubeconfig"),
     kubectl: get("kubectl"),
     profile: get("profile") === undefined ? undefined : resolve(get("profile") ?? ""),
@@ -148,6 +152,7 @@ async function main(): Promise<void> {
       if (wants("cold-start")) add(await measureColdStart(cluster, options, progress));
       if (wants("steady")) add(await measureSteadyState(cluster, options, progress));
       if (wants("reencrypt")) add(await measureReencrypt(cluster, options, progress));
+      if (wants("fairness")) add(await measureFairness(cluster, options, progress));
       if (wants("migrate")) add(await measureMigrate(cluster, options, progress));
       if (wants("memory")) add(await measureMemory(cluster, options, progress));
       if (wants("pod")) add(await measurePod(cluster, options, progress));

@@ -23,10 +23,15 @@ function commandIds() {
   }
 }
 
+/** The id of the command `args` runs (its longest match), for naming it in a usage error. */
+function commandOf(args, ids) {
+  const matching = (ids ?? []).filter((id) => id.split(":").every((word, i) => args[i] === word));
+  return matching.sort((a, b) => b.length - a.length)[0];
+}
+
 /** The routed arguments; without dist/ (not built) the arguments as given, for oclif to say what is wrong. */
-async function routed() {
+async function routed(ids) {
   const args = process.argv.slice(2);
-  const ids = commandIds();
   if (ids === undefined) return args;
   const { commandWords, routeArguments } = await import(new URL("dist/src/cli/route.js", pkg).href);
   return routeArguments(args, commandWords(ids));
@@ -55,10 +60,38 @@ async function runWithoutOclif(args) {
   return fast[fastPath[1]](args.slice(1));
 }
 
-const args = await routed();
+const ids = commandIds();
+const args = await routed(ids);
 if (!(await runWithoutOclif(args))) {
   // oclif's error handler re-reads process.argv to show usage help for the command that failed.
   process.argv.splice(2, Infinity, ...args);
-  const { execute } = await import("@oclif/core");
-  await execute({ args, dir: import.meta.url });
+  const { run, flush } = await import("@oclif/core");
+  try {
+    await run(args, import.meta.url);
+    await flush();
+  } catch (error) {
+    await fail(error);
+  }
+}
+
+/**
+ * What reaches here: this.exit() (its status), or an error no command caught, such as an unknown command: one
+ * line and exit status 2, as for every other error (dist/src/cli/usage-error.js words it).
+ */
+async function fail(error) {
+  if (error?.code === "EEXIT" && typeof error.oclif?.exit === "number") {
+    process.exitCode = error.oclif.exit;
+    return;
+  }
+  const message = String(error?.message ?? error);
+  let line = `kubectl-seal: error: ${message.replace(/\s*\n\s*/g, " ").trim()}`;
+  try {
+    const { usageErrorLine, usageProblem } = await import(new URL("dist/src/cli/usage-error.js", pkg).href);
+    const problem = usageProblem(error);
+    if (problem !== undefined) line = usageErrorLine(problem, commandOf(args, ids));
+  } catch {
+    // not built: the plain line
+  }
+  process.stderr.write(`${line}\n`);
+  process.exitCode = 2;
 }

@@ -1,10 +1,11 @@
 import { Args, Flags } from "@oclif/core";
 import { SealCommand } from "../src/cli/command.js";
-import { readInputs, readTextFile } from "../src/cli/inputs.js";
+import { readIdentityFile } from "../src/cli/identity-file.js";
+import { readInputs } from "../src/cli/inputs.js";
+import { checkPlaintextTarget } from "../src/cli/plaintext-target.js";
 import { checkMayPrintSecrets } from "../src/cli/secret-output.js";
 import { writeFileAtomic } from "../src/cli/write-file.js";
 import { InputError, UnsealError } from "../src/errors.js";
-import { parseIdentityFile } from "../src/keys.js";
 import { parseManifestEntries, printManifests } from "../src/manifest.js";
 import { sealedSecretFromManifest } from "../src/sealed-manifest.js";
 import { secretManifestOf } from "../src/secret.js";
@@ -16,7 +17,8 @@ export default class Recover extends SealCommand {
 
   static override description = [
     "Opens every value of the SealedSecrets in FILE (YAML or JSON, multi-document, Lists; - for stdin) with the private keys of one or more identity files (from `kubectl seal keys generate`, age-keygen, or a backup of the cluster's keys), checks each value's scope binding, and prints the v1 Secret manifests.",
-    "The output holds plaintext values: it is refused on a terminal unless --yes-print-secrets is given; -w FILE writes it with mode 0600.",
+    "The output holds plaintext values: it is refused on a terminal unless --yes-print-secrets is given; -w FILE writes it with mode 0600, never over FILE itself, and not inside a Git work tree unless the path is .gitignore'd (or --force-plaintext-in-git is given).",
+    "An identity file that group or others may read (like ssh, checked as mode & 077) is used with a warning: chmod 600 it.",
   ].join("\n\n");
 
   static override examples = [
@@ -33,13 +35,15 @@ export default class Recover extends SealCommand {
     output: Flags.string({ char: "o", description: "output format", options: ["yaml", "json"], default: "yaml" }),
     write: Flags.string({ char: "w", description: "write the Secrets to FILE (mode 0600, atomically) instead of stdout", helpValue: "FILE" }),
     "yes-print-secrets": Flags.boolean({ description: "print the plaintext values even when stdout is a terminal" }),
+    "force-plaintext-in-git": Flags.boolean({ description: "let -w write plaintext to a path in a Git work tree that is not .gitignore'd", dependsOn: ["write"] }),
   };
 
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(Recover);
     checkMayPrintSecrets({ toFile: flags.write !== undefined, stdoutIsTerminal: process.stdout.isTTY === true, allowed: flags["yes-print-secrets"] });
+    if (flags.write !== undefined) await checkPlaintextTarget(flags.write, args.file, flags["force-plaintext-in-git"]);
     const keys: PrivateKey[] = [];
-    for (const file of flags.identity) keys.push(...(await parseIdentityFile(readTextFile(file, "identity file"), file)));
+    for (const file of flags.identity) keys.push(...(await readIdentityFile(file, (line) => this.logToStderr(line))));
 
     const secrets: SecretManifest[] = [];
     for (const { text, source } of await readInputs([args.file])) {

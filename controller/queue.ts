@@ -2,6 +2,13 @@
 // a key is queued at most once; a key being processed is never handed to a second worker, and if it is added
 // meanwhile it is processed again afterwards. Failed keys come back after a per-key exponential backoff, up to a
 // bounded number of retries. The retry policy lives here and nowhere else.
+// Fair between namespaces: each namespace has its own FIFO of keys, and the namespaces that have keys waiting
+// take turns (round robin), so a namespace flooding the queue (thousands of objects, constant edits) delays
+// another namespace's next key by at most one key of its own, not by its whole backlog. And workers are shared:
+// with N workers and A namespaces that have keys waiting or in flight, one namespace has at most ceil(N/A) keys
+// in flight, and never all N, so a key of another namespace finds a free worker at once even while slow keys
+// (many stanzas, large values) occupy the rest, and the slow ones cannot hold most of the workers (nor most of
+// the event loop: unseal yields between values) while others wait.
 import type { Logger } from "./log.js";
 
 /** What a handler reports for a key it processed without throwing. */
@@ -23,7 +30,13 @@ export class WorkQueue {
   readonly maxRetries: number;
   private readonly onDepth: (depth: number) => void;
 
-  private readonly queue: string[] = [];
+  /** namespace -> its waiting keys in order; Map order is the turn order (a served namespace goes to the back). */
+  private readonly byNamespace = new Map<string, string[]>();
+  private waiting = 0;
+  /** namespace -> keys being processed; a namespace at its share waits for one of them to finish. */
+  private readonly inFlight = new Map<string, number>();
+  /** Set by run(); without it (keys taken with get()) there is no share to keep. */
+  private workers = Number.POSITIVE_INFINITY;
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
   // Keys added while being processed: re-queued when their processing ends.
@@ -41,7 +54,7 @@ export class WorkQueue {
   }
 
   get length(): number {
-    return this.queue.length;
+    return this.waiting;
   }
 
   add(key: string): void {
@@ -51,15 +64,53 @@ export class WorkQueue {
       return;
     }
     if (this.queued.has(key)) return;
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      this.processing.add(key);
-      waiter(key);
-      return;
-    }
     this.queued.add(key);
-    this.queue.push(key);
-    this.onDepth(this.queue.length);
+    const namespace = namespaceOf(key);
+    const keys = this.byNamespace.get(namespace);
+    if (keys === undefined) this.byNamespace.set(namespace, [key]);
+    else keys.push(key);
+    this.waiting++;
+    this.dispatch();
+    this.onDepth(this.waiting);
+  }
+
+  /** Hands keys to workers waiting in get() while there are keys they may take. */
+  private dispatch(): void {
+    while (this.waiters.length > 0) {
+      const key = this.next();
+      if (key === undefined) return;
+      this.waiters.shift()?.(key);
+    }
+  }
+
+  /**
+   * The first key of the first namespace in turn order that has a worker to spare; that namespace then goes to
+   * the back of the line. The key is marked as being processed.
+   */
+  private next(): string | undefined {
+    const share = this.share();
+    for (const [namespace, keys] of this.byNamespace) {
+      const busy = this.inFlight.get(namespace) ?? 0;
+      if (busy >= share) continue;
+      const key = keys.shift();
+      if (key === undefined) continue;
+      this.byNamespace.delete(namespace);
+      if (keys.length > 0) this.byNamespace.set(namespace, keys);
+      this.waiting--;
+      this.queued.delete(key);
+      this.processing.add(key);
+      this.inFlight.set(namespace, busy + 1);
+      return key;
+    }
+    return undefined;
+  }
+
+  /** Keys one namespace may have in flight: an equal share of the workers, never all of them (but at least one). */
+  private share(): number {
+    if (!Number.isFinite(this.workers)) return this.workers;
+    let active = this.inFlight.size;
+    for (const namespace of this.byNamespace.keys()) if (!this.inFlight.has(namespace)) active++;
+    return Math.max(1, Math.min(this.workers - 1, Math.ceil(this.workers / Math.max(1, active))));
   }
 
   /** Adds `key` after its backoff delay; returns false (and forgets the key) once it has failed too often. */
@@ -103,11 +154,9 @@ export class WorkQueue {
   /** The next key to process, waiting if there is none; undefined once the queue is shut down. */
   get(): Promise<string | undefined> {
     if (this.shuttingDown) return Promise.resolve(undefined);
-    const key = this.queue.shift();
+    const key = this.next();
     if (key !== undefined) {
-      this.queued.delete(key);
-      this.processing.add(key);
-      this.onDepth(this.queue.length);
+      this.onDepth(this.waiting);
       return Promise.resolve(key);
     }
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -115,8 +164,14 @@ export class WorkQueue {
 
   /** Marks `key` processed; if it was added meanwhile it is queued again. */
   done(key: string): void {
-    this.processing.delete(key);
+    if (!this.processing.delete(key)) return;
+    const namespace = namespaceOf(key);
+    const busy = (this.inFlight.get(namespace) ?? 1) - 1;
+    if (busy > 0) this.inFlight.set(namespace, busy);
+    else this.inFlight.delete(namespace);
     if (this.dirty.delete(key)) this.add(key);
+    this.dispatch(); // the namespace may take a worker again
+    this.onDepth(this.waiting);
   }
 
   shutDown(): void {
@@ -129,9 +184,11 @@ export class WorkQueue {
   /**
    * Runs `workers` loops that take keys and call `handle`. "done" and "permanent" forget the key's failures (a
    * permanent failure was recorded by the handler and waits for something to change); a thrown error re-queues the
-   * key with backoff. Resolves when the queue is shut down and the workers are idle.
+   * key with backoff. A namespace gets at most its share of them at a time (see share()). Resolves when the queue
+   * is shut down and the workers are idle.
    */
   async run(workers: number, handle: (key: string) => Promise<Outcome>, log: Logger): Promise<void> {
+    this.workers = Math.max(1, workers);
     const worker = async (): Promise<void> => {
       for (let key = await this.get(); key !== undefined; key = await this.get()) {
         try {
@@ -151,6 +208,12 @@ export class WorkQueue {
     };
     await Promise.all(Array.from({ length: Math.max(1, workers) }, worker));
   }
+}
+
+/** The namespace part of a "namespace/name" key ("" for a key without one). */
+function namespaceOf(key: string): string {
+  const slash = key.indexOf("/");
+  return slash < 0 ? "" : key.slice(0, slash);
 }
 
 function errorText(err: unknown): string {

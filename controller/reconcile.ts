@@ -75,6 +75,9 @@ export class Reconciler {
     // Gone or going: the garbage collector deletes the owned Secret.
     if (!cached || cached.metadata.deletionTimestamp) return "done";
     if (upToDate(cached, this.o.secrets.get(name, namespace))) return "done";
+    // Refused as malformed (over a limit, not kubectl seal's format) at this generation: only an edit can change
+    // that, so resyncs, key changes and our own status writes do not open it again (src/unseal-limits.ts).
+    if (refusedAsMalformed(cached)) return "permanent";
     const sealed = await this.read(namespace, name);
     if (!sealed || sealed.metadata.deletionTimestamp) return "done";
 
@@ -288,6 +291,12 @@ function upToDate(cached: CachedSealedSecret, secret: CachedSecret | undefined):
     owner?.uid === cached.metadata.uid &&
     ownedBy(secret, cached)
   );
+}
+
+function refusedAsMalformed(sealed: Pick<SealedSecret, "metadata" | "status">): boolean {
+  const ready = sealed.status?.conditions?.find((c) => c.type === "Ready");
+  const generation = sealed.metadata.generation;
+  return ready?.reason === REASON_UNSEAL_FAILED && ready.message.startsWith("malformed:") && generation !== undefined && ready.observedGeneration === generation;
 }
 
 function condition(type: Condition["type"], status: Condition["status"], reason: string, message: string): Omit<Condition, "lastTransitionTime"> {

@@ -51,6 +51,10 @@ export function secretFromManifest(doc: unknown, source: string): PlainSecret {
     if (typeof text !== "string") {
       throw new InputError(`${what}: stringData.${key} is a ${text === null ? "null" : typeof text}, not a string`, "quote the value in YAML");
     }
+    // UTF-8 cannot encode a lone surrogate (a JSON "\ud800" escape): TextEncoder would put U+FFFD in its place.
+    if (/\p{Surrogate}/u.test(text)) {
+      throw new InputError(`${what}: stringData.${key} is not valid Unicode text (it holds a lone surrogate)`, "put values that are not text base64-encoded under data");
+    }
     setOwn(data, checkedKey(key, what), new TextEncoder().encode(text));
   }
 

@@ -8,9 +8,10 @@ import { NO_MATCH, openAgeFile } from "./age/decrypt.js";
 import { NativeHybridIdentity, nativeHybridAvailable } from "./age/hybrid-identity.js";
 import { NativeX25519Identity } from "./age/x25519-identity.js";
 import { describeObject } from "./names.js";
-import { bindingLine, splitPlaintext } from "./scope.js";
+import { bindingLine, splitPlaintext, type BindingTarget } from "./scope.js";
 import { sealedSecretProblem } from "./sealed-manifest.js";
-import type { PlainSecret, PrivateKey, SealedSecret } from "./types.js";
+import { SCOPES, type PlainSecret, type PrivateKey, type Scope, type SealedSecret } from "./types.js";
+import { armoredError, checkObjectLimits, checkStanzaTotal, countStanzas, isArmored } from "./unseal-limits.js";
 import { getOwn, setOwn } from "./records.js";
 
 const CACHE_LIMIT = 256;
@@ -57,28 +58,35 @@ export async function unseal(
     throw new UnsealError("malformed", `${object} has ${scope} scope but no ${namespace === undefined ? "namespace" : "name"}`, "set metadata to the namespace and name it was sealed for");
   }
 
-  const data: Record<string, Uint8Array> = {};
-  const used = new Set<string>();
+  // Every limit is checked on every value before any key is tried (unseal-limits.ts).
+  checkObjectLimits(sealed, object);
+  const files: [string, Uint8Array][] = [];
+  let stanzas = 0;
   for (const [dataKey, encoded] of Object.entries(sealed.spec.encryptedData)) {
     const where = `${object} key ${dataKey}`;
+    if (isArmored(encoded)) throw armoredError(where, dataKey);
     const file = decodeBase64(encoded);
     if (file === undefined) {
       throw new UnsealError("tampered", `${where}: encryptedData is not valid base64`, "the object was altered; reseal the value", { dataKey });
     }
+    stanzas += countStanzas(file, where, dataKey);
+    checkStanzaTotal(stanzas, object);
+    files.push([dataKey, file]);
+  }
+
+  const data: Record<string, Uint8Array> = {};
+  const used = new Set<string>();
+  for (const [index, [dataKey, file]] of files.entries()) {
+    // Between values, let the event loop run: one large object does not hold up the controller's other work.
+    if (index > 0) await new Promise((resolve) => setImmediate(resolve));
+    const where = `${object} key ${dataKey}`;
     const hinted = getOwn(sealed.spec.sealedTo, dataKey) ?? [];
     const { plaintext, keyId } = await open(file, orderedKeys(keys, hinted), hinted, where, dataKey);
     const parts = splitPlaintext(plaintext);
     if (parts === undefined) {
       throw new UnsealError("malformed", `${where}: the value has no kubectl-seal binding line`, "it was not sealed by kubectl seal; reseal it", { dataKey });
     }
-    if (parts.binding !== bindingLine(scope, { namespace, name, dataKey })) {
-      throw new UnsealError(
-        "wrong-scope",
-        `${where}: the value was sealed for another ${scopeNoun(scope)} (or scope) and was copied here`,
-        `seal the value again for ${describeObject(namespace, name)}`,
-        { dataKey },
-      );
-    }
+    if (parts.binding !== bindingLine(scope, { namespace, name, dataKey })) throw bindingError(parts.binding, scope, where, { namespace, name, dataKey });
     setOwn(data, dataKey, parts.value);
     used.add(keyId);
   }
@@ -121,8 +129,27 @@ async function open(
   );
 }
 
-function scopeNoun(scope: SealedSecret["spec"]["scope"]): string {
-  return scope === "strict" ? "namespace, name or key" : scope === "namespace" ? "namespace" : "cluster";
+/**
+ * Why a value's binding line is not the one its place asks for: the scope field was changed after sealing (the
+ * binding names another scope), or the value was sealed for another object and copied here.
+ */
+function bindingError(binding: string, scope: Scope, where: string, target: BindingTarget): UnsealError {
+  const sealedScope = binding.split(" ")[1];
+  if (sealedScope !== scope && (SCOPES as readonly string[]).includes(sealedScope ?? "")) {
+    return new UnsealError(
+      "wrong-scope",
+      `${where}: spec.scope is ${scope} but the value was sealed with ${sealedScope} scope, so the scope field was changed after sealing`,
+      `set spec.scope back to ${sealedScope}, or seal the value again with --scope ${scope}`,
+      { dataKey: target.dataKey },
+    );
+  }
+  const noun = scope === "strict" ? "namespace, name or key" : "namespace";
+  return new UnsealError(
+    "wrong-scope",
+    `${where}: the value was sealed for another ${noun} and was copied here`,
+    `seal the value again for ${describeObject(target.namespace, target.name)}`,
+    { dataKey: target.dataKey },
+  );
 }
 
 function plainSecretOf(sealed: SealedSecret, data: Record<string, Uint8Array>): PlainSecret {

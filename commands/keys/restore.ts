@@ -31,7 +31,7 @@ export default class KeysRestore extends SealCommand {
 
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(KeysRestore);
-    const { backup, keys } = await readBackup(args.file, flags.identity);
+    const { backup, keys } = await readBackup(args.file, flags.identity, (line) => this.logToStderr(line));
     const conn = connect(clusterOptionsOf(flags));
     this.note(`Backup of namespace ${backup.namespace} on cluster ${backup.cluster}, taken ${backup.created} (signer ${backup.signer}).`);
     const results = await restoreKeys(conn, backup, keys);

@@ -4,11 +4,12 @@ import { verifyBundle } from "../bundle.js";
 import { BundleError, SealError } from "../errors.js";
 import { parseManifests } from "../manifest.js";
 import type { KeyBundle } from "../types.js";
+import { KEY_FILE_BOUND } from "./bounded-read.js";
 import { readTextFile } from "./inputs.js";
 
 /** The verified bundle in `file`; errors name the file. */
 export function readBundleFile(file: string): KeyBundle {
-  const text = readTextFile(file, "key bundle");
+  const text = readTextFile(file, "key bundle", KEY_FILE_BOUND);
   try {
     const docs = parseManifests(text, file);
     if (docs.length !== 1) {

@@ -1,8 +1,9 @@
-// Reading what the commands are given: files, directories of files and stdin. Every failure is an InputError
-// naming the path; file contents never appear in a message.
+// Reading what the commands are given: files, directories of files and stdin, each bounded (bounded-read.ts) and
+// decoded as strict UTF-8. Every failure is an InputError naming the path; file contents never appear in a message.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../errors.js";
+import { decodeUtf8, MANIFEST_BOUND, readFileBounded, readStdinBounded, unreadable, type ReadBound } from "./bounded-read.js";
 
 /** One input's text and the name it goes by in messages (its path, or "stdin"). */
 export interface InputText {
@@ -12,6 +13,8 @@ export interface InputText {
 
 /** Files a directory argument stands for: its manifests, not its subdirectories (as `kubectl apply -f DIR`). */
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
+
+const TEXT_HINT = "save it as UTF-8 text; binary values go under data (base64) or --from-file";
 
 /**
  * The texts of `paths` in order: `-` (or no path at all) is stdin, a directory is each of its .yaml/.yml/.json
@@ -35,30 +38,20 @@ export async function readInputs(paths: readonly string[]): Promise<InputText[]>
   return inputs;
 }
 
-/** A file's text as UTF-8, or an InputError saying why it cannot be read. */
-export function readTextFile(file: string, what = "file"): string {
-  return new TextDecoder().decode(readBinaryFile(file, what));
+/** A file's text (strict UTF-8, at most `bound`), or an InputError saying why it cannot be read. */
+export function readTextFile(file: string, what = "file", bound: ReadBound = MANIFEST_BOUND): string {
+  return decodeUtf8(readBinaryFile(file, what, bound), `${what} ${file}`, TEXT_HINT);
 }
 
-/** A file's bytes, or an InputError saying why it cannot be read. */
-export function readBinaryFile(file: string, what = "file"): Uint8Array {
-  try {
-    return fs.readFileSync(file);
-  } catch (error) {
-    throw unreadable(file, what, error);
-  }
+/** A file's bytes (at most `bound`), or an InputError saying why it cannot be read. */
+export function readBinaryFile(file: string, what = "file", bound: ReadBound = MANIFEST_BOUND): Uint8Array {
+  return readFileBounded(file, what, bound).bytes;
 }
 
 /** All of stdin as text. On a terminal, says so first: otherwise a forgotten FILE looks like a hang. */
 export async function readStdin(): Promise<string> {
   if (process.stdin.isTTY === true) process.stderr.write("kubectl-seal: reading manifests from the terminal; end with Ctrl-D\n");
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  } catch (error) {
-    throw unreadable("stdin", "input", error);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  return decodeUtf8(await readStdinBounded(MANIFEST_BOUND), "stdin", TEXT_HINT);
 }
 
 function statOf(file: string): fs.Stats {
@@ -75,14 +68,4 @@ function readDirectory(dir: string): string[] {
   } catch (error) {
     throw unreadable(dir, "directory", error);
   }
-}
-
-function unreadable(file: string, what: string, error: unknown): InputError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const reason =
-    code === "ENOENT" ? "does not exist"
-    : code === "EACCES" || code === "EPERM" ? "is not readable (permission denied)"
-    : code === "EISDIR" ? "is a directory"
-    : `cannot be read (${code ?? "unknown error"})`;
-  return new InputError(`${what} ${file} ${reason}`, "check the path and its permissions");
 }

@@ -3,7 +3,8 @@
 // first; a plain one (known flags as `--flag value`, `--flag=value` or `-c value`, file arguments) is parsed with
 // the same flag definitions oclif gets (seal-flags.ts) and run by the same code (seal-run.ts). Anything else
 // (--help, an unknown or repeated flag, a missing value, a value that starts with "-", a broken exclusive or
-// dependsOn rule, `--`) is declined, and oclif parses it as before, with its own messages and usage help.
+// dependsOn rule, `--`) is declined, and oclif parses it as before; its usage errors come out as the same one line
+// (usage-error.ts).
 import { EXIT_FAILURE, errorMessage } from "./output.js";
 import { parsePlainFlags } from "./plain-flags.js";
 import { sealBooleanFlags, sealOptionFlags } from "./seal-flags.js";

@@ -2,6 +2,7 @@
 // write. Shared by the oclif command (commands/seal.ts) and the fast path (seal-fast.ts), so both behave the same.
 import * as path from "node:path";
 import { SealError } from "../errors.js";
+import { printManifests } from "../manifest.js";
 import { getOwn } from "../records.js";
 import { KUBESEAL_SCOPES, parseScope } from "../scope.js";
 import { seal } from "../seal.js";
@@ -48,14 +49,33 @@ export async function runSeal(files: readonly string[], flags: SealFlags, note: 
   }, scope);
   const keys = await sealingKeysOf(flags, note);
   const sealed = [];
-  for (const secret of secrets) sealed.push(await seal(secret, keys, { scope, recipients: flags.recipient ?? [] }));
+  // YAML to stdout goes out one document at a time, so `kubectl seal ... | head` stops sealing once the reader
+  // has closed the pipe instead of sealing everything first.
+  const stream = target === undefined && flags.raw !== true && flags.output !== "json";
+  for (const secret of secrets) {
+    const one = await seal(secret, keys, { scope, recipients: flags.recipient ?? [] });
+    sealed.push(one);
+    if (stream && !(await writeStdout(`${sealed.length > 1 ? "---\n" : ""}${printManifests([one], "yaml")}`))) return;
+  }
+  if (stream) return;
   const text = sealedOutput(sealed, { raw: flags.raw, output: flags.output, mergeInto: flags["merge-into"] });
   if (target === undefined) {
-    process.stdout.write(text);
+    await writeStdout(text);
     return;
   }
   await writeFileAtomic(target, text);
   if (flags.commit) await commit(target, flags.message ?? defaultMessage(sealed), note);
+}
+
+/** Writes to stdout; false once the reader has gone (EPIPE), which is not an error: the reader took what it wanted. */
+function writeStdout(text: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (error) => {
+      if (error === undefined || error === null) resolve(true);
+      else if ((error as NodeJS.ErrnoException).code === "EPIPE") resolve(false);
+      else reject(error);
+    });
+  });
 }
 
 async function commit(file: string, message: string, note: (line: string) => void): Promise<void> {

@@ -8,7 +8,8 @@ import { InputError } from "../errors.js";
 import { setOwn } from "../records.js";
 import { secretFromManifest } from "../secret.js";
 import type { PlainSecret, SecretManifest } from "../types.js";
-import { readBinaryFile, readTextFile } from "./inputs.js";
+import { decodeUtf8, VALUE_BOUND } from "./bounded-read.js";
+import { readBinaryFile } from "./inputs.js";
 
 export interface SecretFlags {
   fromLiteral?: string[] | undefined;
@@ -34,13 +35,19 @@ export function secretFromFlags(flags: SecretFlags): PlainSecret {
   };
   for (const literal of flags.fromLiteral ?? []) {
     const [key, value] = splitPair(literal, "--from-literal", "KEY=VALUE");
+    // Node decodes argv as UTF-8 and puts U+FFFD where a byte is not: the bytes given are lost, so refuse.
+    if (value.includes("\uFFFD")) {
+      throw new InputError(`--from-literal ${key}: the value is not valid UTF-8 text (or holds U+FFFD)`, "pass values that are not text with --from-file");
+    }
     add(key, new TextEncoder().encode(value), "--from-literal");
   }
   for (const spec of flags.fromFile ?? []) {
-    for (const [key, file] of filesOf(spec)) add(key, readBinaryFile(file), `--from-file ${file}`);
+    for (const [key, file] of filesOf(spec)) add(key, readBinaryFile(file, "file", VALUE_BOUND), `--from-file ${file}`);
   }
   for (const file of flags.fromEnvFile ?? []) {
-    for (const [key, value] of envFileEntries(readTextFile(file, "env file"), file)) add(key, new TextEncoder().encode(value), `--from-env-file ${file}`);
+    // As kubectl: an env file must be UTF-8 text; values that are not go through --from-file.
+    const text = decodeUtf8(readBinaryFile(file, "env file", VALUE_BOUND), `env file ${file}`, "save it as UTF-8, or pass binary values with --from-file");
+    for (const [key, value] of envFileEntries(text, file)) add(key, new TextEncoder().encode(value), `--from-env-file ${file}`);
   }
 
   const manifest: SecretManifest = { apiVersion: "v1", kind: "Secret", metadata: {} };

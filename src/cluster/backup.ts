@@ -4,11 +4,12 @@
 // what is missing. Restore never replaces a key Secret: key Secrets are immutable, and one holding different
 // material is reported as a conflict for a person to resolve. The controller re-reads its key Secrets on a timer,
 // so restored keys are used without a restart. Nothing here prints or returns key material.
-import { readFile } from "node:fs/promises";
 import { CoreV1Api, type V1Secret } from "@kubernetes/client-node";
 import { ANNOTATION, KEY_LABEL } from "../key-secret.js";
 import { InputError } from "../errors.js";
-import { parseIdentityFile, rfc3339 } from "../keys.js";
+import { rfc3339 } from "../keys.js";
+import { readIdentityFile } from "../cli/identity-file.js";
+import { readBinaryFile } from "../cli/inputs.js";
 import { backupOf, formatBackup, parseBackup, sameMaterial, secretOf, type BackedUpKey, type KeyBackup } from "./backup-document.js";
 import { decryptBackup, encryptBackup } from "./backup-crypto.js";
 import { apiError, type ClusterConnection } from "./kube.js";
@@ -38,10 +39,9 @@ export async function backupKeys(conn: ClusterConnection, recipients: readonly s
 }
 
 /** A backup file opened with an identity file and validated, ready for restoreKeys(). */
-export async function readBackup(file: string, identityFile: string): Promise<{ backup: KeyBackup; keys: BackedUpKey[] }> {
-  const identityText = (await readInput(identityFile, "identity file", "check the --identity path")).toString("utf8");
-  const identities = await parseIdentityFile(identityText, identityFile);
-  const encrypted = new Uint8Array(await readInput(file, "backup file", "check the path"));
+export async function readBackup(file: string, identityFile: string, warn: (line: string) => void): Promise<{ backup: KeyBackup; keys: BackedUpKey[] }> {
+  const identities = await readIdentityFile(identityFile, warn);
+  const encrypted = readBinaryFile(file, "backup file");
   return parseBackup(await decryptBackup(encrypted, identities, file, identityFile), file);
 }
 
@@ -111,13 +111,5 @@ async function listKeySecrets(conn: ClusterConnection): Promise<V1Secret[]> {
     return (await core.listNamespacedSecret({ namespace, labelSelector: KEY_LABEL })).items;
   } catch (error) {
     throw apiError(error, `listing the key Secrets in namespace ${namespace}`, conn);
-  }
-}
-
-async function readInput(file: string, what: string, hint: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (error) {
-    throw new InputError(`cannot read ${what} ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`, hint, { cause: error });
   }
 }

@@ -18,7 +18,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 describe("npm run bench (smoke)", () => {
   it("writes a table and a JSON file with every row filled", { timeout: 600_000 }, async () => {
     const { kubeconfig, kubectl } = cluster();
-    const flags = ["--n", "5", "--bitnami-defaults-n", "5", "--runs", "1", "--slice-ms", "20", "--rate", "5", "--seconds", "1", "--cli-runs", "1", "--files", "3", "--repo-files", "5", "--memory-n", "5", "--scan-commits", "20"];
+    const flags = ["--n", "5", "--bitnami-defaults-n", "5", "--runs", "1", "--slice-ms", "20", "--rate", "5", "--seconds", "1", "--cli-runs", "1", "--files", "3", "--repo-files", "5", "--memory-n", "5", "--scan-commits", "20", "--flood", "3"];
     await run(process.execPath, [join(repoRoot, "dist/bench/run.js"), ...flags, "--kubeconfig", kubeconfig, "--kubectl", kubectl, "--out", out], {
       cwd: repoRoot,
       maxBuffer: 16 << 20,
@@ -50,6 +50,9 @@ describe("npm run bench (smoke)", () => {
       "steady-p99",
       "steady-p99-vs-bitnami",
       "reencrypt",
+      "fairness-reference-p99",
+      "fairness-flood-p50",
+      "fairness-flood-p99",
       "migrate",
       "memory-5",
     ]);

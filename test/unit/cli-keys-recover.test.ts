@@ -108,7 +108,7 @@ describe("kubectl seal recover", () => {
     dir.write("moved.yaml", dir.read("sealed.yaml").replace("name: db", "name: other"));
     expectErrorLine(
       kubectlSeal(["recover", "moved.yaml", "-i", "identity.txt"], { cwd: dir.dir }),
-      "moved.yaml: cannot unseal (wrong-scope): SealedSecret shop/other key password: the value was sealed for another namespace, name or key (or scope) and was copied here: seal the value again for shop/other",
+      "moved.yaml: cannot unseal (wrong-scope): SealedSecret shop/other key password: the value was sealed for another namespace, name or key and was copied here: seal the value again for shop/other",
     );
     // A flipped byte: tampered.
     const sealed = dir.read("sealed.yaml");

@@ -1,19 +1,23 @@
 // The work queue's contract: keys deduplicated, never processed by two workers at once, re-processed if added
 // while in flight, retried with capped exponential backoff up to a bound, forgotten on success.
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../controller/log.js";
 import { WorkQueue } from "../../controller/queue.js";
 
 const quiet = createLogger("error", () => {});
 
 describe("WorkQueue", () => {
-  it("hands out each queued key once, in order, however often it was added", async () => {
+  it("hands out each queued key once, however often it was added: in order within a namespace, namespaces taking turns", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.constantFrom("a/1", "a/2", "b/1", "c/3"), { maxLength: 40 }), async (adds) => {
+      fc.asyncProperty(fc.array(fc.constantFrom("a/1", "a/2", "a/3", "b/1", "b/2", "c/3"), { maxLength: 40 }), async (adds) => {
         const q = new WorkQueue();
         for (const key of adds) q.add(key);
-        const expected = [...new Set(adds)];
+        // Round robin: the first key of each namespace (in the order namespaces first came), then the second, ...
+        const perNamespace = new Map<string, string[]>();
+        for (const key of new Set(adds)) perNamespace.set(key.split("/")[0] ?? "", [...(perNamespace.get(key.split("/")[0] ?? "") ?? []), key]);
+        const rounds = Math.max(0, ...[...perNamespace.values()].map((keys) => keys.length));
+        const expected = Array.from({ length: rounds }, (_, round) => [...perNamespace.values()].flatMap((keys) => keys.slice(round, round + 1))).flat();
         expect(q.length).toBe(expected.length);
         const got: string[] = [];
         for (let i = 0; i < expected.length; i++) {
@@ -24,6 +28,63 @@ describe("WorkQueue", () => {
         expect(q.length).toBe(0);
       }),
     );
+  });
+
+  it("a namespace flooding the queue, and re-adding its keys meanwhile, delays another namespace's key by at most one of its own", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 20 }), async (flood, taken, edits) => {
+        const q = new WorkQueue();
+        for (let i = 0; i < flood; i++) q.add(`poison/s${i}`);
+        for (let i = 0; i < Math.min(taken, flood); i++) {
+          const key = (await q.get()) ?? "";
+          if (i < edits) q.add(key); // edited while in flight: comes back once done
+          q.done(key);
+        }
+        q.add("shop/db");
+        const first = await q.get();
+        const next = first === "shop/db" ? [first] : [first, await q.get()];
+        expect(next).toContain("shop/db");
+      }),
+    );
+  });
+
+  it("run: a well-behaved namespace's key is synced while a flood of slow keys is still waiting", async () => {
+    const q = new WorkQueue();
+    const synced: string[] = [];
+    let release: () => void = () => {};
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const running = q.run(2, async (key) => {
+      synced.push(key);
+      if (key.startsWith("poison/")) await slow; // every poisoned key holds its worker until released
+      return "done";
+    }, quiet);
+    for (let i = 0; i < 1000; i++) q.add(`poison/s${i}`);
+    q.add("shop/db");
+    // Two workers: one is held by a poisoned key; the other takes the next turn, which is shop's.
+    await vi.waitFor(() => expect(synced).toContain("shop/db"));
+    expect(synced.filter((key) => key.startsWith("poison/")).length).toBeLessThanOrEqual(2);
+    release();
+    q.shutDown();
+    await running;
+  });
+
+  it("run: workers are shared - a flooding namespace hands freed workers to the other until both hold half", async () => {
+    const q = new WorkQueue();
+    const active = new Map<string, () => void>();
+    const running = q.run(8, (key) => new Promise((resolve) => active.set(key, () => resolve("done"))), quiet);
+    const inFlight = (ns: string): number => [...active.keys()].filter((key) => key.startsWith(`${ns}/`)).length;
+    for (let i = 0; i < 100; i++) q.add(`poison/s${i}`);
+    await vi.waitFor(() => expect(inFlight("poison")).toBe(7)); // alone: all workers but one
+    for (let i = 0; i < 10; i++) q.add(`shop/k${i}`);
+    await vi.waitFor(() => expect(inFlight("shop")).toBe(1)); // the spare worker, at once
+    for (const key of [...active.keys()].filter((k) => k.startsWith("poison/")).slice(0, 3)) {
+      active.get(key)?.();
+      active.delete(key);
+    }
+    await vi.waitFor(() => expect([inFlight("poison"), inFlight("shop")]).toEqual([4, 4]));
+    q.shutDown();
+    for (const release of active.values()) release();
+    await running;
   });
 
   it("queues a key added while it is processed again once it is done, not before", async () => {

@@ -21,11 +21,14 @@ const VALUE = "sync-test-canary-value";
 
 async function setup(respond: (method: string, path: string) => number, answer?: (method: string) => unknown) {
   const calls: string[] = [];
+  const bodies: { call: string; body: string }[] = [];
   fake = await fakeApi((req, res) => {
     const path = (req.url ?? "").split("?")[0] ?? "";
     calls.push(`${req.method} ${path}`);
     const code = respond(req.method ?? "", path);
-    req.resume();
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    req.on("end", () => bodies.push({ call: `${req.method} ${path}`, body }));
     const ok = answer?.(req.method ?? "") ?? { kind: "Secret", apiVersion: "v1", metadata: {} };
     res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(code < 300 ? ok : { kind: "Status", code, message: `status ${code}` }));
   });
@@ -36,6 +39,7 @@ async function setup(respond: (method: string, path: string) => number, answer?:
   const lines: string[] = [];
   const log = createLogger("debug", (l) => lines.push(l));
   const audit = new Audit({ kc: fake.kc, log, controllerName: "test", write: (l) => lines.push(l) });
+  const keyReads = { count: 0 };
   const reconciler = new Reconciler({
     kc: fake.kc,
     log,
@@ -50,9 +54,12 @@ async function setup(respond: (method: string, path: string) => number, answer?:
         return s && cachedSecret(s);
       },
     },
-    keys: () => [key],
+    keys: () => {
+      keyReads.count++;
+      return [key];
+    },
   });
-  return { calls, sealed, secrets, lines, reconciler, key, audit };
+  return { calls, bodies, sealed, secrets, lines, reconciler, key, audit, keyReads };
 }
 
 describe("Reconciler.sync", () => {
@@ -111,6 +118,27 @@ describe("Reconciler.sync", () => {
     ]);
     const audits = lines.map((l) => JSON.parse(l) as { what?: string; note?: string }).filter((l) => l.what === "Unsealed");
     expect(audits.map((a) => a.note)).toEqual(["Wrote Secret app/db (recorded late: the controller stopped between the write and its record)"]);
+  });
+
+  it("refuses an object over a limit as malformed with one Event, and does not open it again until it changes", async () => {
+    const { calls, bodies, sealed, reconciler, audit, keyReads } = await setup(() => 200);
+    const fake = `-> X25519 ${"A".repeat(43)}\n${"A".repeat(43)}\n`;
+    sealed.spec.encryptedData = { password: Buffer.from(`age-encryption.org/v1\n${fake.repeat(20_000)}--- AAAA\n`).toString("base64") };
+    await expect(reconciler.sync("app/db")).resolves.toBe("permanent");
+    await expect(audit.flush(10_000)).resolves.toBe(true);
+    const status = "PATCH /apis/seal.dev/v1alpha1/namespaces/app/sealedsecrets/db/status";
+    expect(calls).toEqual([status, "POST /apis/events.k8s.io/v1/namespaces/app/events"]);
+    // What the API server would now hold: the status the controller wrote.
+    sealed.status = (JSON.parse(bodies.find((b) => b.call === status)?.body ?? "{}") as { status: SealedSecret["status"] }).status;
+    expect(sealed.status?.conditions?.[0]?.message).toMatch(/^malformed: SealedSecret app\/db has \d+ bytes of spec.encryptedData, over the limit/);
+    const reads = keyReads.count;
+    // A resync, a key change or our own status write: nothing is opened, written or said again.
+    await expect(reconciler.sync("app/db")).resolves.toBe("permanent");
+    expect([calls.length, keyReads.count]).toEqual([2, reads]);
+    // An edit (new generation) is looked at again.
+    sealed.metadata.generation = 2;
+    await expect(reconciler.sync("app/db")).resolves.toBe("permanent");
+    expect(keyReads.count).toBe(reads + 1);
   });
 
   it("is done with an object that no longer exists", async () => {

@@ -1,0 +1,130 @@
+// The one way input enters the CLI: files and stdin read with a size bound, stopping as soon as the bound is
+// passed (a 50 MB value, /dev/zero or /dev/urandom cost at most the bound, never the whole stream). A FILE that is
+// not a regular file (a FIFO with or without a writer, a character or block device, a socket) is refused before a
+// byte is read: it is opened non-blocking and checked with fstat on that same descriptor. Only stdin may be a pipe
+// or a device, and it gets the same bound. Text is strict UTF-8: a byte that is not UTF-8 is refused, never
+// replaced. Every refusal is one InputError naming the file and the limit; contents never appear in a message.
+import * as fs from "node:fs";
+import { InputError } from "../errors.js";
+import { MAX_SECRET_BYTES } from "../secret.js";
+
+/** How much one input may hold, how the limit is named in messages, and what to do when it is passed. */
+export interface ReadBound {
+  bytes: number;
+  name: string;
+  hint: string;
+}
+
+const MiB = 1024 * 1024;
+
+/** Manifests (FILE arguments, stdin, --merge-into targets, sealed files, backups): a SealedSecret fits in etcd's 1.5 MiB. */
+export const MANIFEST_BOUND: ReadBound = { bytes: 8 * MiB, name: "the 8 MiB input limit", hint: "split the manifests into several files" };
+/** A --from-file value or env file: it becomes Secret data, which Kubernetes limits to 1 MiB. */
+export const VALUE_BOUND: ReadBound = { bytes: MAX_SECRET_BYTES, name: "Kubernetes' 1 MiB Secret limit", hint: "keep large files out of Secrets" };
+/** Identity files and key bundles: a few keys, a few KiB. */
+export const KEY_FILE_BOUND: ReadBound = { bytes: MiB, name: "the 1 MiB limit for key files", hint: "pass the identity or bundle file itself" };
+
+const CHUNK = 64 * 1024;
+
+/** A regular file's bytes and its stat (mode, for identity files), read up to `bound`. */
+export function readFileBounded(file: string, what: string, bound: ReadBound): { bytes: Uint8Array; stats: fs.Stats } {
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO without a writer would otherwise block forever; regular files ignore it.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    throw unreadable(file, what, error);
+  }
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile()) throw notRegular(file, what, stats);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(CHUNK);
+      let read: number;
+      try {
+        read = fs.readSync(fd, chunk, 0, CHUNK, null);
+      } catch (error) {
+        throw unreadable(file, what, error);
+      }
+      if (read === 0) break;
+      total += read;
+      if (total > bound.bytes) throw tooLarge(`${what} ${file}`, bound);
+      chunks.push(chunk.subarray(0, read));
+    }
+    return { bytes: new Uint8Array(Buffer.concat(chunks, total)), stats };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** All of stdin up to `bound` (a pipe, a file or a device alike); stops reading once the bound is passed. */
+export async function readStdinBounded(bound: ReadBound): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of process.stdin) {
+      const buffer = chunk as Buffer;
+      total += buffer.length;
+      if (total > bound.bytes) {
+        process.stdin.destroy();
+        throw tooLarge("stdin", bound);
+      }
+      chunks.push(buffer);
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw unreadable("stdin", "input", error);
+  }
+  return new Uint8Array(Buffer.concat(chunks, total));
+}
+
+/** `bytes` as UTF-8 text, or an InputError naming the first line that is not UTF-8 (never a U+FFFD in its place). */
+export function decodeUtf8(bytes: Uint8Array, source: string, hint: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new InputError(`${source}: line ${firstBadLine(bytes)} is not valid UTF-8`, hint);
+  }
+}
+
+function firstBadLine(bytes: Uint8Array): number {
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  let start = 0;
+  for (let line = 1; ; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    try {
+      strict.decode(bytes.subarray(start, end < 0 ? bytes.length : end));
+    } catch {
+      return line;
+    }
+    if (end < 0) return line;
+    start = end + 1;
+  }
+}
+
+function tooLarge(what: string, bound: ReadBound): InputError {
+  return new InputError(`${what} is larger than ${bound.name} (${bound.bytes} bytes)`, bound.hint);
+}
+
+function notRegular(file: string, what: string, stats: fs.Stats): InputError {
+  if (stats.isDirectory()) return new InputError(`${what} ${file} is a directory`, "check the path and its permissions");
+  const kind =
+    stats.isFIFO() ? "FIFO (named pipe)"
+    : stats.isCharacterDevice() ? "character device"
+    : stats.isBlockDevice() ? "block device"
+    : stats.isSocket() ? "socket"
+    : "special file";
+  return new InputError(`${what} ${file} is a ${kind}, not a regular file`, "copy the data to a regular file first (manifests can also be piped to stdin with -)");
+}
+
+export function unreadable(file: string, what: string, error: unknown): InputError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason =
+    code === "ENOENT" ? "does not exist"
+    : code === "EACCES" || code === "EPERM" ? "is not readable (permission denied)"
+    : code === "EISDIR" ? "is a directory"
+    : `cannot be read (${code ?? "unknown error"})`;
+  return new InputError(`${what} ${file} ${reason}`, "check the path and its permissions");
+}
