@@ -23,12 +23,6 @@ function commandIds() {
   }
 }
 
-/** The id of the command `args` runs (its longest match), for naming it in a usage error. */
-function commandOf(args, ids) {
-  const matching = (ids ?? []).filter((id) => id.split(":").every((word, i) => args[i] === word));
-  return matching.sort((a, b) => b.length - a.length)[0];
-}
-
 /** The routed arguments; without dist/ (not built) the arguments as given, for oclif to say what is wrong. */
 async function routed(ids) {
   const args = process.argv.slice(2);
@@ -79,19 +73,14 @@ if (!(await runWithoutOclif(args))) {
  * line and exit status 2, as for every other error (dist/src/cli/usage-error.js words it).
  */
 async function fail(error) {
-  if (error?.code === "EEXIT" && typeof error.oclif?.exit === "number") {
-    process.exitCode = error.oclif.exit;
-    return;
-  }
-  const message = String(error?.message ?? error);
-  let line = `kubectl-seal: error: ${message.replace(/\s*\n\s*/g, " ").trim()}`;
+  let outcome = { exitCode: 2, line: `kubectl-seal: error: ${String(error?.message ?? error).replace(/\s*\n\s*/g, " ").trim()}` };
   try {
-    const { usageErrorLine, usageProblem } = await import(new URL("dist/src/cli/usage-error.js", pkg).href);
-    const problem = usageProblem(error);
-    if (problem !== undefined) line = usageErrorLine(problem, commandOf(args, ids));
+    const { uncaughtError } = await import(new URL("dist/src/cli/usage-error.js", pkg).href);
+    const { commandOf } = await import(new URL("dist/src/cli/route.js", pkg).href);
+    outcome = uncaughtError(error, commandOf(args, ids ?? []));
   } catch {
     // not built: the plain line
   }
-  process.stderr.write(`${line}\n`);
-  process.exitCode = 2;
+  if (outcome.line !== undefined) process.stderr.write(`${outcome.line}\n`);
+  process.exitCode = outcome.exitCode;
 }

@@ -3,7 +3,7 @@
 // bin/run.js; a plain seal or scan runs without oclif, and only what an invocation needs is evaluated (esbuild keeps each
 // `await import()` lazy), so the fast path never runs oclif's, the Kubernetes client's or Git's module code.
 import { COMMAND_IDS } from "kubectl-seal:command-ids";
-import { commandWords, ROOT_COMMAND, routeArguments } from "../src/cli/route.js";
+import { commandOf, commandWords, ROOT_COMMAND, routeArguments } from "../src/cli/route.js";
 
 // oclif checks the Node version against its own engines field with semver: the Node inside is fixed.
 process.env["OCLIF_DISABLE_ENGINE_WARNING"] ??= "1";
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     if (await runScanFast(args.slice(1))) return;
   }
   const { runOclif } = await import("./oclif.js");
-  await runOclif(args);
+  await runOclif(args, commandOf(args, COMMAND_IDS));
 }
 
 main().catch((error: unknown) => {

@@ -65,8 +65,9 @@ try {
     for (const line of chunk.toString().split("\n")) if (line.includes('"audit":true')) auditLines.push(line);
   });
   await waitUntil("the signed key bundle", "kubectl get configmap kubectl-seal-keys -n kubectl-seal");
+  // Single quotes: bash would drop the backslashes that keep kubectl from reading "seal.dev" as two fields.
   run("kubectl get secrets -n kubectl-seal -l seal.dev/key -o custom-columns=" +
-    "NAME:.metadata.name,ROLE:.metadata.labels.seal\\.dev/key,KEY-ID:.metadata.annotations.seal\\.dev/key-id,TYPE:.metadata.annotations.seal\\.dev/key-type");
+    "'NAME:.metadata.name,ROLE:.metadata.labels.seal\\.dev/key,KEY-ID:.metadata.annotations.seal\\.dev/key-id,TYPE:.metadata.annotations.seal\\.dev/key-type'");
 
   step("A GitOps repository; kubectl seal fetches the cluster's signed key bundle and pins its identity");
   await git.init({ fs, dir: repo, defaultBranch: "main" });

@@ -20,3 +20,9 @@ export function routeArguments(args: readonly string[], words: ReadonlySet<strin
 export function commandWords(ids: Iterable<string>): Set<string> {
   return new Set([...ids].map((id) => id.split(":")[0] ?? id));
 }
+
+/** The id of the command `args` (routed) runs, its longest match among `ids`, for naming it in a usage error. */
+export function commandOf(args: readonly string[], ids: Iterable<string>): string | undefined {
+  const matching = [...ids].filter((id) => id.split(":").every((word, i) => args[i] === word));
+  return matching.sort((a, b) => b.length - a.length)[0];
+}

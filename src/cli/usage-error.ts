@@ -1,7 +1,8 @@
 // Usage errors (unknown flag or command, missing argument or flag, bad flag value, unexpected argument) as the one
 // line every kubectl-seal error is. oclif prints them over several lines, often followed by the whole usage help;
 // here they become `kubectl-seal: error: <what>: see `kubectl seal COMMAND --help``, exit status 2. Read by
-// SealCommand.catch (parse errors) and bin/run.js (a command that does not exist). No oclif import: the class
+// SealCommand.catch (parse errors) and both launchers, bin/run.js and the single executable's release/oclif.ts (a
+// command that does not exist). No oclif import: the class
 // names and messages of oclif's parser errors are matched as data.
 
 /** Rewrites of oclif's reasons into the words kubectl users know; anything else is kept as oclif says it. */
@@ -46,4 +47,16 @@ export function usageErrorLine(problem: string, command: string | undefined): st
   const words = command === undefined || command === "seal" ? "" : ` ${command.replaceAll(":", " ")}`;
   const help = problem.startsWith("unknown command") ? "`kubectl seal help` lists the commands" : `see \`kubectl seal${words} --help\``;
   return `kubectl-seal: error: ${problem}: ${help}`;
+}
+
+/**
+ * What a launcher does with an error no command caught: oclif's this.exit() carries its own status; anything else,
+ * such as an unknown command, is one line (a usage error worded as above) and exit status 2.
+ */
+export function uncaughtError(error: unknown, command: string | undefined): { exitCode: number; line?: string } {
+  const e = error as { code?: unknown; oclif?: { exit?: unknown }; message?: unknown } | null | undefined;
+  if (e?.code === "EEXIT" && typeof e.oclif?.exit === "number") return { exitCode: e.oclif.exit };
+  const problem = error instanceof Error ? usageProblem(error) : undefined;
+  const line = problem === undefined ? `kubectl-seal: error: ${String(e?.message ?? error).replace(/\s*\n\s*/g, " ").trim()}` : usageErrorLine(problem, command);
+  return { exitCode: 2, line };
 }

@@ -2,7 +2,8 @@
 // plugin with a clean environment (PATH: kubectl's folder and that folder only; no Node anywhere on it): offline
 // keys, sealing and recovery (X25519 and post-quantum), scan --history, and the cluster commands against the
 // control plane. The same commands through bin/kubectl-seal are covered by the other test files.
-import { readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -70,8 +71,14 @@ describe("the single executable as the kubectl seal plugin", () => {
     await seal(["--keys", "bundle.yaml", "-n", appNs, "--name", "db", "--from-literal", `password=${password}`, "-w", "sealed.yaml"], r.dir);
     const sealed = parse(readFileSync(join(r.dir, "sealed.yaml"), "utf8")) as SealedSecret;
     expect(Object.keys(sealed.spec.encryptedData)).toEqual(["password"]);
-    await seal(["recover", "sealed.yaml", "--identity", "id.txt", "-w", "recovered.yaml"], r.dir);
-    expect(parse(readFileSync(join(r.dir, "recovered.yaml"), "utf8"))).toMatchObject({ kind: "Secret", metadata: { name: "db", namespace: appNs }, data: { password: Buffer.from(password).toString("base64") } });
+    // Outside the Git work tree: recover refuses to write plaintext where it could be committed.
+    const out = mkdtempSync(join(tmpdir(), "kubectl-seal-sea-recovered-"));
+    try {
+      await seal(["recover", "sealed.yaml", "--identity", "id.txt", "-w", join(out, "recovered.yaml")], r.dir);
+      expect(parse(readFileSync(join(out, "recovered.yaml"), "utf8"))).toMatchObject({ kind: "Secret", metadata: { name: "db", namespace: appNs }, data: { password: Buffer.from(password).toString("base64") } });
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it("reports bad input in one line with exit status 2, as bin/kubectl-seal does", async () => {
