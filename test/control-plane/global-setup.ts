@@ -1,8 +1,12 @@
 // vitest globalSetup of the `integration` project: builds (or reuses) the binaries, starts one control plane for
 // the whole run and hands its coordinates to the test files, which read them with inject() (see cluster.ts).
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import { startControlPlane, users } from "./control-plane.ts";
 import type { ControlPlane, NodeInfo, Tokens, User } from "./control-plane.ts";
@@ -25,6 +29,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await buildGoTools();
   const started = Date.now();
   const cluster = await startControlPlane();
   process.stderr.write(`control-plane: ready at ${cluster.server} in ${((Date.now() - started) / 1000).toFixed(1)}s (logs: ${cluster.dir}/logs)\n`);
@@ -49,6 +54,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     control.server.close();
     await cluster.stop();
   };
+}
+
+/**
+ * Every pinned Go tool the tests run beside ours (test/tools/*: helm, krew, gitleaks, Bitnami's), built once before
+ * any test: on a cold machine a build inside a test would race that test's timeout. Cached, this returns at once.
+ */
+function buildGoTools(): Promise<void> {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const tools = readdirSync(join(root, "test/tools")).filter((name) => existsSync(join(root, "test/tools", name, "commands")));
+  return new Promise((resolve, reject) => {
+    const build = spawn("bash", [join(root, "scripts/build-go-tool.sh"), ...tools], { stdio: ["ignore", "ignore", "inherit"] });
+    build.once("error", reject);
+    build.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`scripts/build-go-tool.sh ${tools.join(" ")} failed (exit ${code}); its output is above`))));
+  });
 }
 
 /**
