@@ -66,7 +66,7 @@ describe("the single executable as the kubectl seal plugin", () => {
   it.each([["X25519", []], ["post-quantum", ["--pq"]]])("makes %s keys, seals with them and recovers the Secret byte for byte, offline", async (_, pq) => {
     const r = repo();
     const generated = await seal(["keys", "generate", ...pq, "--out-identity", "id.txt", "--out-bundle", "bundle.yaml"], r.dir);
-    expect(generated.stdout).toMatch(pq.length > 0 ? /^recipient: age1pq1/m : /^recipient: age1[^p]/m);
+    expect(generated.stdout).toMatch(pq.length > 0 ? /^recipient: age1pq1/m : /^recipient: age1(?!pq1)/m);
     const password = value();
     await seal(["--keys", "bundle.yaml", "-n", appNs, "--name", "db", "--from-literal", `password=${password}`, "-w", "sealed.yaml"], r.dir);
     const sealed = parse(readFileSync(join(r.dir, "sealed.yaml"), "utf8")) as SealedSecret;
