@@ -16,7 +16,7 @@ NEEDED=(
   "ctr:containerd"
   "runc:runc"
   "/usr/lib/cni/loopback:containernetworking-plugins"
-  "python3:python3-venv"  # pre-commit framework test (scripts/install-pre-commit.sh makes a venv) and the scan bench's peak RSS
+  "python3:python3"  # the scan bench's peak RSS, and the pre-commit framework test's venv (below)
 )
 
 missing=()
@@ -27,6 +27,11 @@ for entry in "${NEEDED[@]}"; do
     case " ${missing[*]-} " in *" $package "*) ;; *) missing+=("$package") ;; esac
   fi
 done
+# scripts/install-pre-commit.sh makes a venv: Debian's python3 has no venv module without python3-venv, and a
+# present python3 command says nothing about it, so ask Python itself.
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then # also when python3 itself is missing
+  missing+=("python3-venv")
+fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "setup: all packages present"
