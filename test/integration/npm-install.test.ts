@@ -12,23 +12,39 @@ import { repoRoot } from "./helpers/controller.js";
 const pinnedNode = join(repoRoot, "node_modules/node/bin/node");
 let dir: string;
 let prefix: string;
+let machineCafile: string | undefined;
 
-/** Only what a fresh shell has: PATH (the prefix's bin/, kubectl's folder, Node, the system) and an empty HOME. */
+/**
+ * Only what a fresh shell has: PATH (the prefix's bin/, kubectl's folder, Node, the system), an empty HOME, and the
+ * machine's trusted CAs (a registry reached through a TLS-intercepting proxy needs them; `--prefix` stops npm from
+ * reading the global npmrc that names them).
+ */
 function userEnv(): Record<string, string> {
-  return { PATH: [join(prefix, "bin"), cluster().binDir, dirname(pinnedNode), "/usr/bin", "/bin"].join(":"), HOME: join(dir, "home") };
+  const env: Record<string, string> = { PATH: [join(prefix, "bin"), cluster().binDir, dirname(pinnedNode), "/usr/bin", "/bin"].join(":"), HOME: join(dir, "home") };
+  if (machineCafile !== undefined) Object.assign(env, { NODE_EXTRA_CA_CERTS: machineCafile, npm_config_cafile: machineCafile });
+  return env;
+}
+
+/** The CA bundle this machine's npm trusts, from its configuration or Node's extra CAs; undefined when none is set. */
+function cafileOfThisMachine(): string | undefined {
+  const configured = execFileSync("npm", ["config", "get", "cafile"], { encoding: "utf8" }).trim();
+  if (configured !== "" && configured !== "null" && configured !== "undefined") return configured;
+  return process.env["NODE_EXTRA_CA_CERTS"];
 }
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "kubectl-seal-npm-"));
   prefix = join(dir, "prefix");
+  machineCafile = cafileOfThisMachine();
   mkdirSync(join(dir, "home"));
   // `npm test` has just built dist/ (and the oclif manifest) from this checkout; `prepare` would rebuild the same.
   execFileSync("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", dir], { cwd: repoRoot, stdio: ["ignore", "ignore", "inherit"] });
   const tarball = readdirSync(dir).find((name) => name.endsWith(".tgz"));
   if (tarball === undefined) throw new Error(`npm pack wrote no tarball to ${dir}`);
-  // The registry's packages come through the machine's npm cache (a fresh HOME would fetch them all again).
+  // The registry's packages come through the machine's npm cache (a fresh HOME would fetch them all again); on a
+  // fresh machine the cache holds no registry metadata yet, so the ranges are resolved over the network.
   const cache = process.env["npm_config_cache"] ?? join(homedir(), ".npm");
-  execFileSync("npm", ["install", "-g", "--prefix", prefix, "--no-audit", "--no-fund", "--prefer-offline", "--cache", cache, join(dir, tarball)], { cwd: dir, env: userEnv(), stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npm", ["install", "-g", "--prefix", prefix, "--no-audit", "--no-fund", "--prefer-offline", "--cache", cache, join(dir, tarball)], { cwd: dir, env: userEnv(), stdio: ["ignore", "ignore", "inherit"], timeout: 300_000 });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
