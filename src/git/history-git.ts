@@ -7,6 +7,7 @@ import { StringDecoder } from "node:string_decoder";
 import { GitStoreError } from "./errors.js";
 import type { HistoryBlob, HistoryEngine, HistoryOptions } from "./history.js";
 import type { Repository } from "./repo.js";
+import { BlobIdSet } from "./blob-id-set.js";
 
 /** Blobs in flight (asked of cat-file, not yet scanned) before the log is read further: both pipes busy, memory bounded. */
 const WINDOW = 64;
@@ -219,7 +220,7 @@ async function* blobs(repo: Repository, options: HistoryOptions): AsyncGenerator
   log.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => log.once("close", resolve));
   const reader = new BlobReader(repo, options.maxBytes);
-  const seen = new Set<string>();
+  const seen = new BlobIdSet();
   const inFlight: Array<{ change: Change; blob: Promise<{ size: number; content: Uint8Array | undefined }> }> = [];
   let done = 0;
   const next = async (): Promise<HistoryBlob> => {
@@ -230,8 +231,7 @@ async function* blobs(repo: Repository, options: HistoryOptions): AsyncGenerator
   const parser = new RawLogParser(() => options.onProgress?.(++done, total));
   const request = (found: Change[]): void => {
     for (const change of found) {
-      if (seen.has(change.oid) || !options.filter.accept(change.path)) continue;
-      seen.add(change.oid);
+      if (!options.filter.accept(change.path) || !seen.add(change.oid)) continue;
       inFlight.push({ change, blob: reader.read(change.oid) });
     }
     reader.flush();
