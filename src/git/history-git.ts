@@ -3,9 +3,9 @@
 // one `git cat-file --batch` streams the contents of the new ones. Two processes for the whole scan (and a third
 // counting commits for progress); in memory only the ids of the blobs met and a bounded window of blobs in flight.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { StringDecoder } from "node:string_decoder";
 import { GitStoreError } from "./errors.js";
 import type { HistoryBlob, HistoryEngine, HistoryOptions } from "./history.js";
+import { RawLogParser, type Change } from "./raw-log.js";
 import type { Repository } from "./repo.js";
 import { BlobIdSet } from "./blob-id-set.js";
 
@@ -140,53 +140,6 @@ class BlobReader {
         this.waiting.shift()?.resolve({ size, content });
       }
     }
-  }
-}
-
-interface Change {
-  path: string;
-  oid: string;
-  commit: string;
-}
-
-/**
- * Parses `git log --format=%H --raw -z` output chunk by chunk as it streams: commit ids, then one
- * `:<modes> <old oid> <new oid> <status>\0<path>\0` entry per changed file.
- */
-class RawLogParser {
-  private readonly decoder = new StringDecoder("utf8");
-  private carry = "";
-  private commit = "";
-  private entry: { oid: string; keep: boolean } | undefined;
-
-  constructor(private readonly onCommit: () => void) {}
-
-  /** The added or changed regular files in `chunk` (and, with no chunk, in what was left: the end). */
-  push(chunk?: Buffer): Change[] {
-    const parts = (this.carry + (chunk ? this.decoder.write(chunk) : this.decoder.end())).split("\0");
-    this.carry = chunk ? (parts.pop() ?? "") : "";
-    const found: Change[] = [];
-    for (const token of parts) this.take(token, found);
-    if (!chunk && this.commit !== "") this.onCommit();
-    return found;
-  }
-
-  private take(token: string, found: Change[]): void {
-    if (this.entry) {
-      if (this.entry.keep) found.push({ path: token, oid: this.entry.oid, commit: this.commit });
-      this.entry = undefined;
-      return;
-    }
-    const text = token.startsWith("\n") ? token.slice(1) : token;
-    if (text === "") return;
-    if (text.startsWith(":")) {
-      // ":100644 100644 <old oid> <new oid> M": keep added or changed regular files, not symlinks or submodules.
-      const [, mode, , oid, status] = text.slice(1).split(" ");
-      this.entry = { oid: oid ?? "", keep: (mode === "100644" || mode === "100755") && status !== "D" };
-      return;
-    }
-    if (this.commit !== "") this.onCommit();
-    this.commit = text.trim();
   }
 }
 
