@@ -3,11 +3,11 @@
 // one `git cat-file --batch` streams the contents of the new ones. Two processes for the whole scan (and a third
 // counting commits for progress); in memory only the ids of the blobs met and a bounded window of blobs in flight.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { BlobIdSet } from "./blob-id-set.js";
 import { GitStoreError } from "./errors.js";
 import type { HistoryBlob, HistoryEngine, HistoryOptions } from "./history.js";
 import { RawLogParser, type Change } from "./raw-log.js";
 import type { Repository } from "./repo.js";
-import { BlobIdSet } from "./blob-id-set.js";
 
 /** Blobs in flight (asked of cat-file, not yet scanned) before the log is read further: both pipes busy, memory bounded. */
 const WINDOW = 64;
@@ -188,23 +188,35 @@ async function* blobs(repo: Repository, options: HistoryOptions): AsyncGenerator
   };
   let total = 0;
   const parser = new RawLogParser(() => options.onProgress?.(++done, total));
-  const request = (found: Change[]): void => {
-    for (const change of found) {
-      if (!options.filter.accept(change.path) || !seen.add(change.oid)) continue;
-      inFlight.push({ change, blob: reader.read(change.oid) });
-    }
+  // Blobs new to the scan, not yet asked of cat-file: plain records, so a log chunk naming hundreds of blobs does
+  // not put hundreds of reads (promises, then contents) in memory at once.
+  let queued: Change[] = [];
+  const queue = (found: Change[]): void => {
+    queued = queued.concat(found.filter((change) => options.filter.accept(change.path) && seen.add(change.oid)));
+  };
+  const request = (): void => {
+    // Refilled once half the window is read: requests go out by the dozen, not one write per blob.
+    if (inFlight.length > WINDOW / 2) return;
+    const take = queued.splice(0, WINDOW - inFlight.length);
+    for (const change of take) inFlight.push({ change, blob: reader.read(change.oid) });
     reader.flush();
   };
   try {
-    // The log is read no faster than blobs are scanned: at most a window plus one chunk's blobs are in flight.
+    // The log is read no faster than blobs are scanned: at most WINDOW blobs are asked of cat-file at a time.
     // (Reading starts at once: Node drops the output of a child that exits before anyone reads it.)
     for await (const chunk of log.stdout as AsyncIterable<Buffer>) {
       if (total === 0) total = await commitCount(repo, counting);
-      request(parser.push(chunk));
-      while (inFlight.length > WINDOW) yield await next();
+      queue(parser.push(chunk));
+      while (queued.length > 0) {
+        request();
+        yield await next();
+      }
     }
-    request(parser.push());
-    while (inFlight.length > 0) yield await next();
+    queue(parser.push());
+    while (queued.length > 0 || inFlight.length > 0) {
+      request();
+      yield await next();
+    }
     if ((await exited) !== 0) {
       throw new GitStoreError(`git log failed in ${repo.dir}: ${stderr.trim().split("\n")[0] ?? ""}`, "check the repository with `git fsck`");
     }
