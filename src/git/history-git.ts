@@ -9,7 +9,7 @@ import type { HistoryBlob, HistoryEngine, HistoryOptions } from "./history.js";
 import { RawLogParser, type Change } from "./raw-log.js";
 import type { Repository } from "./repo.js";
 
-/** Blobs in flight (asked of cat-file, not yet scanned) before the log is read further: both pipes busy, memory bounded. */
+/** Blobs asked of cat-file and not yet scanned, at most: both pipes stay busy, memory stays bounded. */
 const WINDOW = 64;
 
 // Settings a user's config could set that would change what `git log` prints.
