@@ -15,6 +15,11 @@ async function main(): Promise<void> {
     if (await runSealFast(args.slice(1))) return;
   }
   if (args[0] === "scan") {
+    // bin/kubectl-seal runs a scan with V8's --lite-mode; a single executable takes no Node flags per command, so its
+    // scan turns V8's optimizing compilers off as it starts instead: they only stop tiering up (code compiled so
+    // far keeps running), and a scan mostly waits on git. 64 -> 55 MiB at 2,000 commits (BENCHMARKS.md, 8).
+    const { setFlagsFromString } = process.getBuiltinModule("node:v8"); // the bundle's import() reaches chunks only
+    for (const flag of ["--no-opt", "--no-maglev", "--no-sparkplug"]) setFlagsFromString(flag);
     const { runScanFast } = await import("../src/cli/scan-fast.js");
     if (await runScanFast(args.slice(1))) return;
   }

@@ -37,6 +37,7 @@ describe("npm run bench (smoke)", () => {
       "scan-history-rss-20",
       "scan-history-recall-20",
       "scan-history-isogit-20",
+      "scan-history-sea-rss-20",
       "sea-single",
       "sea-vs-kubeseal",
       "sea-vs-launcher",

@@ -111,4 +111,20 @@ describe("kubectl-seal scan --history (process)", () => {
     expect(JSON.parse(withoutGit.stdout).findings).toEqual(JSON.parse(withGit.stdout).findings);
     expect(JSON.parse(withoutGit.stdout).findings).toHaveLength(2);
   });
+
+  it("runs on V8's lite mode (the launcher's flag for scan, BENCHMARKS.md 8); other commands do not", () => {
+    const r = repo();
+    history(r);
+    // A preload reports the V8 flags the process was started with; it prints nothing else.
+    const probe = path.join(r.dir, "..", `execargv-${path.basename(r.dir)}.cjs`);
+    fs.writeFileSync(probe, `process.on("exit", () => require("fs").writeSync(2, "EXECARGV " + JSON.stringify(process.execArgv) + "\\n"));\n`);
+    cleanups.push(() => fs.rmSync(probe, { force: true }));
+    const env = { ...process.env, NODE_OPTIONS: `--require ${probe}` };
+    const scan = kubectlSeal(["scan", "--history", "-o", "json"], { cwd: r.dir, env });
+    expect(scan.status).toBe(1);
+    expect(scan.stderr).toMatch(/^EXECARGV .*"--lite-mode"/m);
+    const other = kubectlSeal(["--version"], { cwd: r.dir, env });
+    expect(other.stderr).toMatch(/^EXECARGV /m);
+    expect(other.stderr).not.toContain("--lite-mode");
+  });
 });
