@@ -40,12 +40,14 @@ export interface TermOptions {
 /**
  * Fault injection for the crash tests, off unless the variable is set: SEAL_FAULT_KILL_AFTER_SECRET_WRITES=N makes
  * the process SIGKILL itself right after its N-th Secret write, before that write's audit record (the window a
- * real crash can hit). Never set it in a deployment.
+ * real crash can hit); SEAL_FAULT_KILL_AFTER_KEY_WRITES=N does the same after its N-th key Secret write (a new key,
+ * before its KeyGenerated Event and before the bundle names it). Never set them in a deployment.
  */
 export const FAULT_KILL_AFTER_SECRET_WRITES = "SEAL_FAULT_KILL_AFTER_SECRET_WRITES";
+export const FAULT_KILL_AFTER_KEY_WRITES = "SEAL_FAULT_KILL_AFTER_KEY_WRITES";
 
-function faultHook(): (() => void) | undefined {
-  const limit = Number(process.env[FAULT_KILL_AFTER_SECRET_WRITES] ?? "");
+function faultHook(variable: string): (() => void) | undefined {
+  const limit = Number(process.env[variable] ?? "");
   if (!Number.isInteger(limit) || limit < 1) return undefined;
   let writes = 0;
   return () => {
@@ -71,6 +73,7 @@ export class LeaderTerm {
       audit: o.audit,
       log: o.log.with({ component: "keys" }),
       metrics: o.metrics,
+      ...keyFault(),
     });
     // SealRequests (RBAC decides who may ask): Rotate/Retire in the controller's own namespace, Verify/Reencrypt
     // of a namespace's sealed files in each watched namespace.
@@ -129,7 +132,7 @@ export class LeaderTerm {
       secrets: this.secrets,
       keys: () => this.keys.privateKeys(),
       holdsLease: this.o.holdsLease,
-      afterSecretWrite: faultHook(),
+      afterSecretWrite: faultHook(FAULT_KILL_AFTER_SECRET_WRITES),
     });
     this.o.log.info("caches synced, reconciling", { workers: this.o.workers, watchNamespaces: this.o.watchNamespaces });
     this.workers = this.queue.run(this.o.workers, (key) => reconciler.sync(key), this.o.log.with({ component: "queue" }));
@@ -147,6 +150,11 @@ export class LeaderTerm {
     await Promise.allSettled([this.sealedSecrets.stop(), this.secrets.stop(), this.requests.stop(), this.workers]);
     await this.o.audit.flush(Math.max(0, deadline - Date.now())); // never throws; says in the log what was left unwritten
   }
+}
+
+function keyFault(): { afterStep?: (step: "key-created" | "bundle-published") => void } {
+  const kill = faultHook(FAULT_KILL_AFTER_KEY_WRITES);
+  return kill === undefined ? {} : { afterStep: (step) => step === "key-created" && kill() };
 }
 
 function bitnamiKeys(o: TermOptions): { bitnamiKeys?: () => ReturnType<BitnamiKeySource["load"]> } {
