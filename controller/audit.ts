@@ -1,11 +1,13 @@
 // Audit trail: every notable step becomes an events.k8s.io/v1 Event on the object concerned and one JSON
 // audit line on stdout. Repeats of the same event bump the Event's series instead of creating new Events.
-// The audit line is the record and is written at once. record() sends the Event through a bounded background
-// queue (event-sink.ts), so recording never waits for the API server; recordNow() sends it before returning, for
-// callers that mark the step done afterwards (reconcile.ts: the Event is written before the status that says
-// the write was recorded, so a SIGKILL cannot lose it). Either way an Event is retried with backoff across an API
-// server outage for up to EVENT_RETRY_MS, then dropped and counted (seal_events_dropped_total). Shutdown flushes
-// the queue with a deadline. Only names, ids and reasons are recorded here: callers must never pass a secret value.
+// The audit line is the record and is written at once. recordNow() writes the Event before returning, for callers
+// that mark the step done afterwards, so a SIGKILL cannot lose it: reconcile.ts writes it before the status that
+// says the Secret write was recorded, keys.ts before it clears a key Secret's seal.dev/unrecorded mark or changes
+// the bundle, request-files.ts before the SealRequest's phase is set. record() sends the Event through a bounded
+// background queue (event-sink.ts) instead, never waiting for the API server; no step of the controller uses it
+// any more. Either way an Event is retried with backoff across an API server outage for up to EVENT_RETRY_MS,
+// then dropped and counted (seal_events_dropped_total). Shutdown flushes the queue with a deadline. Only names,
+// ids and reasons are recorded here: callers must never pass a secret value.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { EventsV1Api, PatchStrategy, V1MicroTime, setHeaderOptions } from "@kubernetes/client-node";

@@ -19,6 +19,7 @@ import type { SealRequest, SealRequestStatus } from "../src/sealrequest.js";
 import type { BitnamiKey } from "../src/bitnami/crypto.js";
 import type { Audit } from "./audit.js";
 import { describeApiError, statusOf } from "./audit.js";
+import { isNotLeader } from "./fenced-kubeconfig.js";
 import { buildCache } from "./informer.js";
 import type { ResourceCache } from "./informer.js";
 import type { KeyManager } from "./keys.js";
@@ -43,7 +44,7 @@ export interface SealRequestHandlerOptions {
   /** Namespaces whose Verify and Reencrypt requests are answered; empty means all. */
   watchNamespaces?: string[];
   keys: Pick<KeyManager, "rotateNow" | "retire" | "privateKeys" | "publicKeys">;
-  audit: Pick<Audit, "record">;
+  audit: Pick<Audit, "recordNow">;
   log: Logger;
   /** Bitnami's private keys for Migrate requests (--bitnami-keys-namespace); without it Migrate is refused. */
   bitnamiKeys?: () => Promise<BitnamiKey[]>;
@@ -180,11 +181,13 @@ export class SealRequestHandler {
     try {
       outcome = await fulfil();
     } catch (err) {
+      // No longer leader (a record or key write was fenced): leave the request to the next leader.
+      if (isNotLeader(err)) outcome = undefined;
       // SealErrors carry a message meant for people; anything else is an API problem worth retrying by hand.
-      outcome = { phase: "Failed", message: describeApiError(err) };
+      else outcome = { phase: "Failed", message: describeApiError(err) };
     }
     if (outcome === undefined) {
-      this.seen.delete(request.metadata.uid ?? ""); // stopped midway: the next leader answers it
+      this.seen.delete(request.metadata.uid ?? ""); // stopped midway or lost the lease: the next leader answers it
       return;
     }
     const results = outcome.results === undefined ? {} : { objects: outcome.results.length, failed: outcome.results.filter((r) => !r.ok).length };

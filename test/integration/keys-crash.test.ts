@@ -1,6 +1,7 @@
 // Crash safety of key rotation, on the real API server: a KeyManager is stopped dead between the durable steps
 // of a rotation (the test seam afterStep throws, and the instance is abandoned as a crashed process would be);
-// a fresh KeyManager then starts from what is stored. No key may be lost and there is one current key per type.
+// a fresh KeyManager then starts from what is stored. No key may be lost and there is one current key per type, and
+// the Events the crash cut off (KeyGenerated, KeyRotated) are written by the fresh one, KeyGenerated marked late.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Audit } from "../../controller/audit.js";
 import { KeyManager } from "../../controller/keys.js";
@@ -88,6 +89,14 @@ describe("key rotation crash safety", () => {
       expect(Object.fromEntries(bundle.keys.map((key) => [key.type, key.id]))).toEqual(after.current);
       // Every key that was ever stored still unseals.
       expect(restarted.privateKeys().map((key) => key.id).sort()).toEqual(after.ids);
+      // The crash came between the last new key's write and its Event: the restart wrote that one, marked late.
+      const events = (await k.events.listNamespacedEvent({ namespace: ns })).items;
+      const notes = crashed.ids.filter((i) => !before.ids.includes(i)).flatMap((id) => events.filter((e) => e.reason === "KeyGenerated" && e.note?.includes(id)).map((e) => e.note ?? ""));
+      expect(notes).toHaveLength(point.after); // one Event per new key
+      expect(notes.filter((note) => note.includes("recorded late"))).toHaveLength(1);
+      const rotated = events.filter((e) => e.reason === "KeyRotated").map((e) => e.note ?? "");
+      expect(rotated.filter((note) => Object.values(after.current).some((id) => note.includes(id)))).toHaveLength(1);
+      expect((await keySecrets(k, ns)).filter((s) => s.metadata?.annotations?.["seal.dev/unrecorded"] !== undefined)).toEqual([]);
     });
   }
 
