@@ -27,6 +27,11 @@ export const VALUE_BOUND: ReadBound = { bytes: MAX_SECRET_BYTES, name: "Kubernet
 /** Identity files and key bundles: a few keys, a few KiB. */
 export const KEY_FILE_BOUND: ReadBound = { bytes: MiB, name: "the 1 MiB limit for key files", hint: "pass the identity or bundle file itself" };
 
+/** Files kubectl-seal keeps in a repository (the pin file, saved bundles, files it commits) and `.git` files. */
+export const REPO_FILE_BOUND: ReadBound = { bytes: 8 * MiB, name: "the 8 MiB limit for repository files", hint: "check the file: kubectl-seal writes far smaller ones" };
+/** Git's own files (objects, packs, the index, config), which isomorphic-git reads whole (src/git/git-fs.ts). */
+export const GIT_FILE_BOUND: ReadBound = { bytes: 1024 * MiB, name: "the 1 GiB limit for Git's files", hint: "repack the repository (git gc) or use a smaller clone" };
+
 const CHUNK = 64 * 1024;
 /** How long a FIFO or pipe read as a file may stay silent before it is given up (its writer never came or hangs). */
 export const PIPE_IDLE_MS = 10_000;
@@ -36,7 +41,7 @@ export function readFileBounded(file: string, what: string, bound: ReadBound): {
   const { fd, stats } = openChecked(file, what);
   try {
     if (!stats.isFile()) throw notRegular(file, what, stats);
-    return { bytes: readRegular(fd, file, what, bound), stats };
+    return { bytes: readRegular(fd, file, what, bound, stats.size), stats };
   } finally {
     fs.closeSync(fd);
   }
@@ -52,7 +57,7 @@ export async function readFileOrPipeBounded(file: string, what: string, bound: R
   if (stats.isFIFO()) return readPipe(fd, file, what, bound, idleMs); // the socket owns and closes fd
   try {
     if (!stats.isFile()) throw notRegular(file, what, stats);
-    return readRegular(fd, file, what, bound);
+    return readRegular(fd, file, what, bound, stats.size);
   } finally {
     fs.closeSync(fd);
   }
@@ -107,14 +112,18 @@ function readPipe(fd: number, file: string, what: string, bound: ReadBound, idle
   });
 }
 
-function readRegular(fd: number, file: string, what: string, bound: ReadBound): Uint8Array {
+/** The bytes of the regular file open at `fd`, up to `bound`: for callers that opened it themselves (git-fs.ts). */
+export function readRegular(fd: number, file: string, what: string, bound: ReadBound, sizeHint = CHUNK): Uint8Array {
   const chunks: Buffer[] = [];
   let total = 0;
+  // The first read asks for one byte more than the file's size, so a small file takes one read (and one for EOF).
+  let size = Math.min(CHUNK, bound.bytes + 1, Math.max(1, sizeHint + 1));
   for (;;) {
-    const chunk = Buffer.allocUnsafe(CHUNK);
+    const chunk = Buffer.allocUnsafe(size);
+    size = CHUNK;
     let read: number;
     try {
-      read = fs.readSync(fd, chunk, 0, CHUNK, null);
+      read = fs.readSync(fd, chunk, 0, chunk.length, null);
     } catch (error) {
       throw unreadable(file, what, error);
     }
@@ -182,7 +191,7 @@ function silent(file: string, what: string, idleMs: number): InputError {
   );
 }
 
-function notRegular(file: string, what: string, stats: fs.Stats): InputError {
+export function notRegular(file: string, what: string, stats: fs.Stats, hint = "copy the data to a regular file first (manifests can also be piped to stdin with -)"): InputError {
   if (stats.isDirectory()) return new InputError(`${what} ${file} is a directory`, "check the path and its permissions");
   const kind =
     stats.isFIFO() ? "FIFO (named pipe)"
@@ -190,7 +199,7 @@ function notRegular(file: string, what: string, stats: fs.Stats): InputError {
     : stats.isBlockDevice() ? "block device"
     : stats.isSocket() ? "socket"
     : "special file";
-  return new InputError(`${what} ${file} is a ${kind}, not a regular file`, "copy the data to a regular file first (manifests can also be piped to stdin with -)");
+  return new InputError(`${what} ${file} is a ${kind}, not a regular file`, hint);
 }
 
 export function unreadable(file: string, what: string, error: unknown): InputError {
