@@ -16,9 +16,9 @@ import { SealRequestHandler } from "./requests.js";
 
 // Every SealedSecret is looked at again this often, as a safety net for anything a watch could not tell us.
 const RESYNC_MS = 10 * 60_000;
-// How long stopping waits for queued Events to be written: well inside a pod's 30 s termination grace period,
+// How long stopping lets Events still being retried go on: well inside a pod's 30 s termination grace period,
 // and short enough that a leader that lost its lease campaigns again soon.
-const EVENT_FLUSH_MS = 5_000;
+const EVENT_GRACE_MS = 5_000;
 
 export interface TermOptions {
   kc: KubeConfig;
@@ -138,17 +138,15 @@ export class LeaderTerm {
     this.workers = this.queue.run(this.o.workers, (key) => reconciler.sync(key), this.o.log.with({ component: "queue" }));
   }
 
-  /** Stops taking work; resolves once the workers are idle, the watches closed and the queued Events written. */
+  /** Stops taking work; resolves once the workers are idle (their Events written or given up) and the watches closed. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.resync);
     this.queue.shutDown();
     this.keys.stop();
     // Events being retried (a worker may be waiting on one) give up by the deadline instead of after EVENT_RETRY_MS.
-    const deadline = Date.now() + EVENT_FLUSH_MS;
-    this.o.audit.hurry(deadline);
+    this.o.audit.hurry(Date.now() + EVENT_GRACE_MS);
     await Promise.allSettled([this.sealedSecrets.stop(), this.secrets.stop(), this.requests.stop(), this.workers]);
-    await this.o.audit.flush(Math.max(0, deadline - Date.now())); // never throws; says in the log what was left unwritten
   }
 }
 
