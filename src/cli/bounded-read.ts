@@ -113,11 +113,12 @@ function readPipe(fd: number, file: string, what: string, bound: ReadBound, idle
 }
 
 /** The bytes of the regular file open at `fd`, up to `bound`: for callers that opened it themselves (git-fs.ts). */
-export function readRegular(fd: number, file: string, what: string, bound: ReadBound, sizeHint = CHUNK): Uint8Array {
+export function readRegular(fd: number, file: string, what: string, bound: ReadBound, statSize = -1): Uint8Array {
   const chunks: Buffer[] = [];
   let total = 0;
-  // The first read asks for one byte more than the file's size, so a small file takes one read (and one for EOF).
-  let size = Math.min(CHUNK, bound.bytes + 1, Math.max(1, sizeHint + 1));
+  // The first read asks for one byte more than the file's size: a short read of exactly that size is the end, so a
+  // small file takes one read. Anything else (a file that grew, /proc files that report size 0) reads on to EOF.
+  let size = statSize < 0 ? CHUNK : Math.min(CHUNK, bound.bytes + 1, statSize + 1);
   for (;;) {
     const chunk = Buffer.allocUnsafe(size);
     size = CHUNK;
@@ -131,8 +132,10 @@ export function readRegular(fd: number, file: string, what: string, bound: ReadB
     total += read;
     if (total > bound.bytes) throw tooLarge(`${what} ${file}`, bound);
     chunks.push(chunk.subarray(0, read));
+    if (read < chunk.length && total === statSize) break;
   }
-  return new Uint8Array(Buffer.concat(chunks, total));
+  // A copy into an ArrayBuffer of its own: the chunks may be slices of Node's shared pool.
+  return new Uint8Array(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
 }
 
 /** All of stdin up to `bound` (a pipe, a file or a device alike); stops reading once the bound is passed. */

@@ -79,7 +79,8 @@ export async function* walkWorktree(
   // (a file that grew past the limit since its stat is one error) and only regular files, checked once opened.
   const read = (absolute: string): string | typeof TOO_LARGE | undefined => {
     if (fs.statSync(absolute).size > MAX_MANIFEST_BYTES) return TOO_LARGE;
-    const text = Buffer.from(readFileBounded(absolute, "file", SCAN_BOUND).bytes).toString("utf8");
+    const bytes = readFileBounded(absolute, "file", SCAN_BOUND).bytes;
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
     options.onRead?.();
     return options.wanted(text) ? text : undefined;
   };

@@ -56,4 +56,11 @@ describe("readFileOrPipeBounded", () => {
     dir.write("plain.bin", Buffer.from("abc"));
     expect(Buffer.from(await readFileOrPipeBounded(dir.path("plain.bin"), "file", small)).toString()).toBe("abc");
   });
+
+  it("reads a regular file to its end even when its size says 0 (as /proc files do)", async () => {
+    const text = Buffer.from(await readFileOrPipeBounded("/proc/self/status", "file", VALUE_BOUND)).toString();
+    expect(text).toMatch(/^Name:/);
+    expect(text).toMatch(/\nPid:\s+\d+\n/);
+    expect(text.endsWith("\n")).toBe(true);
+  });
 });
