@@ -136,7 +136,8 @@ export class KeyManager {
       await this.store.setState(target.secretName, "retired", "KeyRetired");
       this.log.info("retired key", { keyId });
       await this.refresh();
-      await this.recordOwed("");
+      const retired = this.keys.find((k) => k.key.id === keyId);
+      if (retired?.unrecorded !== undefined) await this.recordChange(retired);
     });
   }
 
@@ -211,17 +212,17 @@ export class KeyManager {
   }
 
   /** Records every key change still marked unrecorded (a crash cut its record off), oldest generation first. */
-  private async recordOwed(why = LATE): Promise<void> {
+  private async recordOwed(): Promise<void> {
     const owed = this.keys.filter((k) => k.unrecorded !== undefined).sort(compareKeys);
-    for (const stored of owed) await this.recordChange(stored, why);
+    for (const stored of owed) await this.recordChange(stored, LATE);
   }
 
   /** Writes the Event of the change `stored` is marked with (retried across an outage), then clears the mark. */
-  private async recordChange(stored: StoredKey, why: string): Promise<void> {
+  private async recordChange(stored: StoredKey, why?: string): Promise<void> {
     const change: UnrecordedChange = stored.unrecorded ?? "KeyGenerated";
     const { id, type } = stored.key;
-    const note =
-      change === "KeyGenerated" ? `Generated ${type} sealing key ${id} (${why})` : `Retired ${type} key ${id}; it no longer unseals${why === "" ? "" : ` (${why})`}`;
+    const said = change === "KeyGenerated" ? `Generated ${type} sealing key ${id}` : `Retired ${type} key ${id}; it no longer unseals`;
+    const note = why === undefined ? said : `${said} (${why})`;
     await this.opts.audit.recordNow({ reason: change, type: "Normal", regarding: this.secretRef(stored.secretName, stored.uid), note, keyIds: [id] });
     await this.store.clearRecorded(stored.secretName);
     delete stored.unrecorded;
