@@ -23,6 +23,8 @@ export type AuditReason =
   | "KeyGenerated"
   | "KeyRotated"
   | "KeyRetired"
+  | "RotateFailed"
+  | "RetireFailed"
   | "Verified"
   | "VerifyFailed"
   | "Reencrypted"
@@ -55,6 +57,8 @@ const ACTIONS: Record<AuditReason, string> = {
   KeyGenerated: "GenerateKey",
   KeyRotated: "RotateKey",
   KeyRetired: "RetireKey",
+  RotateFailed: "RotateKey",
+  RetireFailed: "RetireKey",
   Verified: "Verify",
   VerifyFailed: "Verify",
   Reencrypted: "Reencrypt",

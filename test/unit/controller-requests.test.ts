@@ -58,13 +58,14 @@ async function serve(items: SealRequest[], respond: (call: Call, calls: Call[]) 
 
 type RecordNow = (e: AuditEvent) => Promise<void>;
 
-function start(rotated: string[], watchNamespaces: string[] = [], recordNow: RecordNow = async () => undefined): SealRequestHandler {
+function start(rotated: string[], watchNamespaces: string[] = [], recordNow: RecordNow = async () => undefined, rotateFails = false): SealRequestHandler {
   handler = new SealRequestHandler({
     kc: (fake as FakeApi).kc,
     namespace: "ctl",
     watchNamespaces,
     keys: {
       rotateNow: async (reason) => {
+        if (rotateFails) throw new Error("key Secret could not be written");
         rotated.push(reason);
         return [publicKeyOf(key)];
       },
@@ -128,6 +129,27 @@ describe("SealRequestHandler", () => {
     await until("the answer", () => calls.length >= 1);
     await handler?.idle();
     expect(order).toEqual(["event verify", "status verify"]);
+  });
+
+  it("records a Rotate that failed on an error and a refused Retire, each before its Failed status", async () => {
+    const order: string[] = [];
+    const calls = await serve(
+      [request("rotate", "ctl", { action: "Rotate" }), request("retire", "ctl", { action: "Retire" })],
+      (call) => (order.push(`status ${call.path.split("/")[7] ?? ""}`), 200),
+    );
+    const recordNow: RecordNow = async (e) => {
+      await later(100); // a slow Event write: a status sent without waiting for it would arrive first
+      order.push(`${e.reason} ${e.regarding.name}: ${e.note}`);
+    };
+    await start([], [], recordNow, true).start();
+    await until("both answers", () => calls.length >= 2);
+    await handler?.idle();
+    expect(order).toEqual([
+      "RotateFailed rotate: key Secret could not be written",
+      "status rotate",
+      "RetireFailed retire: spec.keyId is required for Retire: set it to the id of the key to retire",
+      "status retire",
+    ]);
   });
 
   it("answers a Rotate while a big Verify is still under way (key and file requests run in separate lanes)", async () => {
