@@ -1,17 +1,17 @@
 // Audit trail: every notable step becomes an events.k8s.io/v1 Event on the object concerned and one JSON
 // audit line on stdout. Repeats of the same event bump the Event's series instead of creating new Events.
-// The audit line is the record and is written at once. record() sends the Event through a bounded background
-// queue (event-sink.ts), so recording never waits for the API server; recordNow() sends it before returning, for
-// callers that mark the step done afterwards (reconcile.ts: the Event is written before the status that says
-// the write was recorded, so a SIGKILL cannot lose it). Either way an Event is retried with backoff across an API
-// server outage for up to EVENT_RETRY_MS, then dropped and counted (seal_events_dropped_total). Shutdown flushes
-// the queue with a deadline. Only names, ids and reasons are recorded here: callers must never pass a secret value.
+// recordNow() writes the audit line at once, then the Event, and resolves only then: every caller marks its step
+// done afterwards, so a SIGKILL cannot lose a record (reconcile.ts writes it before the status that says the Secret
+// write was recorded, keys.ts before it clears a key Secret's seal.dev/unrecorded mark or changes the bundle,
+// request-files.ts before the SealRequest's phase is set). No Event waits in memory. An Event is retried with
+// backoff across an API server outage for up to EVENT_RETRY_MS, then dropped and counted
+// (seal_events_dropped_total); on shutdown, hurry() shortens that to the grace period. Only names, ids and reasons
+// are recorded here: callers must never pass a secret value.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { EventsV1Api, PatchStrategy, V1MicroTime, setHeaderOptions } from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
-import { EventSink } from "./event-sink.js";
 import { isNotLeader } from "./fenced-kubeconfig.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
@@ -23,6 +23,8 @@ export type AuditReason =
   | "KeyGenerated"
   | "KeyRotated"
   | "KeyRetired"
+  | "RotateFailed"
+  | "RetireFailed"
   | "Verified"
   | "VerifyFailed"
   | "Reencrypted"
@@ -55,6 +57,8 @@ const ACTIONS: Record<AuditReason, string> = {
   KeyGenerated: "GenerateKey",
   KeyRotated: "RotateKey",
   KeyRetired: "RetireKey",
+  RotateFailed: "RotateKey",
+  RetireFailed: "RetireKey",
   Verified: "Verify",
   VerifyFailed: "Verify",
   Reencrypted: "Reencrypt",
@@ -67,11 +71,6 @@ const ACTIONS: Record<AuditReason, string> = {
 // Events recorded recently, so that a repeat becomes a series bump. Bounded: the oldest entries are dropped.
 const MAX_REMEMBERED = 1000;
 const NOTE_LIMIT = 1024;
-// Events waiting to be written at most: a cold start of thousands of SealedSecrets queues one each, faster than
-// they can be written while the Secrets are being created. ~1 kB each.
-export const EVENT_QUEUE_CAPACITY = 10_000;
-// Events written at once: few, so that Events do not crowd out the writes reconcile workers wait for.
-export const EVENT_WRITERS = 2;
 // How long one Event is retried (API server restarting, 5xx, 429) before it is dropped, and the pauses between.
 export const EVENT_RETRY_MS = 60_000;
 const EVENT_BACKOFF_BASE_MS = 250;
@@ -92,10 +91,8 @@ export interface AuditOptions {
   instance?: string;
   /** Where audit lines go; default stdout. */
   write?: (line: string) => void;
-  /** Counts Events dropped (queue full, or still failing after EVENT_RETRY_MS). */
+  /** Counts Events dropped (still failing after EVENT_RETRY_MS, or refused). */
   metrics?: Pick<Metrics, "eventsDropped">;
-  /** Default EVENT_QUEUE_CAPACITY. */
-  eventQueueCapacity?: number;
   /** Default EVENT_RETRY_MS. */
   eventRetryMs?: number;
 }
@@ -107,8 +104,6 @@ export class Audit {
   private readonly instance: string;
   private readonly write: (line: string) => void;
   private readonly recorded = new Map<string, Recorded>();
-  private readonly sink: EventSink<AuditEvent>;
-  private dropping = false;
   private readonly retryMs: number;
   private readonly dropped: () => void;
   /** Deliveries started before hurriedAt give up at hurryUntil (shutdown); later ones retry in full. */
@@ -123,31 +118,6 @@ export class Audit {
     this.instance = (opts.instance ?? process.env.POD_NAME ?? hostname()).slice(0, 128);
     this.who = `${opts.controllerName}/${this.instance}`;
     this.write = opts.write ?? ((line) => process.stdout.write(line + "\n"));
-    this.sink = new EventSink<AuditEvent>({
-      write: (e) => this.writeEvent(e),
-      keyOf: (e) => seriesKey(e),
-      capacity: opts.eventQueueCapacity ?? EVENT_QUEUE_CAPACITY,
-      writers: EVENT_WRITERS,
-      onDrop: (e) => {
-        this.dropped();
-        // Once per run of drops: a full queue would otherwise log a line for every object.
-        this.log[this.dropping ? "debug" : "warn"]("event queue full, Event dropped (the audit line was written)", {
-          reason: e.reason,
-          object: `${e.regarding.namespace}/${e.regarding.name}`,
-        });
-        this.dropping = true;
-      },
-      onError: (e, err) => this.warnNotRecorded(e, err),
-    });
-  }
-
-  /**
-   * Writes the audit line now and queues the Event for the background writers. Never throws and never waits: a
-   * failure to write the Event is logged, a full queue drops it (counted in seal_events_dropped_total).
-   */
-  record(e: AuditEvent): void {
-    const written = this.line(e);
-    if (written !== undefined && this.sink.push(written)) this.dropping = false;
   }
 
   /**
@@ -192,31 +162,12 @@ export class Audit {
     this.hurryUntil = deadline;
   }
 
-  /** Resolves true once every queued Event is written (or failed), false if `timeoutMs` passes first. */
-  async flush(timeoutMs: number): Promise<boolean> {
-    const pending = this.sink.size;
-    const flushed = await this.sink.flush(timeoutMs);
-    if (!flushed) this.log.warn("Events not written before the deadline", { pending: this.sink.size, queuedAtFlush: pending, timeoutMs });
-    return flushed;
-  }
-
   private warnNotRecorded(e: AuditEvent, err: unknown): void {
     this.log.warn("could not record audit event", {
       reason: e.reason,
       object: `${e.regarding.namespace}/${e.regarding.name}`,
       error: describeApiError(err),
     });
-  }
-
-  // Background writes: a refused write (no longer leader) is dropped like any other Event that cannot be written.
-  private async writeEvent(e: AuditEvent): Promise<void> {
-    try {
-      await this.deliver(e);
-    } catch (err) {
-      if (!isNotLeader(err)) throw err;
-      this.dropped();
-      this.log.debug("Event not written: no longer leader", { reason: e.reason, object: `${e.regarding.namespace}/${e.regarding.name}` });
-    }
   }
 
   /** Writes the Event, retrying transient failures with backoff for up to retryMs; then drops it (counted). */

@@ -23,12 +23,21 @@ export class BundlePublisher {
   /**
    * Sign `keys` and write the bundle unless the published one already lists the same keys from the same
    * signer (so restarts do not churn the ConfigMap). Returns the ConfigMap's uid and whether it changed.
+   * `beforeWrite` runs only when the bundle is about to change, with the bundle published so far (undefined if
+   * none, or not ours) and the ConfigMap's uid: keys.ts records the rotation there, so a crash before the write
+   * leaves the old bundle and the record is made again on the next start.
    */
-  async publish(keys: PublicKey[], signer: { publicKey: string; secretKey: Uint8Array }): Promise<{ uid: string; changed: boolean }> {
+  async publish(
+    keys: PublicKey[],
+    signer: { publicKey: string; secretKey: Uint8Array },
+    beforeWrite?: (previous: KeyBundle | undefined, uid: string) => Promise<void>,
+  ): Promise<{ uid: string; changed: boolean }> {
     const existing = await this.read();
-    if (existing !== undefined && sameKeys(publishedBundle(existing, signer.publicKey), keys)) {
+    const previous = existing === undefined ? undefined : publishedBundle(existing, signer.publicKey);
+    if (existing !== undefined && sameKeys(previous, keys)) {
       return { uid: existing.metadata?.uid ?? "", changed: false };
     }
+    await beforeWrite?.(previous, existing?.metadata?.uid ?? "");
     const bundle = signBundle(keys, signer.secretKey);
     const body: V1ConfigMap = {
       metadata: {

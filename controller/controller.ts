@@ -16,9 +16,9 @@ import { SealRequestHandler } from "./requests.js";
 
 // Every SealedSecret is looked at again this often, as a safety net for anything a watch could not tell us.
 const RESYNC_MS = 10 * 60_000;
-// How long stopping waits for queued Events to be written: well inside a pod's 30 s termination grace period,
+// How long stopping lets Events still being retried go on: well inside a pod's 30 s termination grace period,
 // and short enough that a leader that lost its lease campaigns again soon.
-const EVENT_FLUSH_MS = 5_000;
+const EVENT_GRACE_MS = 5_000;
 
 export interface TermOptions {
   kc: KubeConfig;
@@ -40,12 +40,14 @@ export interface TermOptions {
 /**
  * Fault injection for the crash tests, off unless the variable is set: SEAL_FAULT_KILL_AFTER_SECRET_WRITES=N makes
  * the process SIGKILL itself right after its N-th Secret write, before that write's audit record (the window a
- * real crash can hit). Never set it in a deployment.
+ * real crash can hit); SEAL_FAULT_KILL_AFTER_KEY_WRITES=N does the same after its N-th key Secret write (a new key,
+ * before its KeyGenerated Event and before the bundle names it). Never set them in a deployment.
  */
 export const FAULT_KILL_AFTER_SECRET_WRITES = "SEAL_FAULT_KILL_AFTER_SECRET_WRITES";
+export const FAULT_KILL_AFTER_KEY_WRITES = "SEAL_FAULT_KILL_AFTER_KEY_WRITES";
 
-function faultHook(): (() => void) | undefined {
-  const limit = Number(process.env[FAULT_KILL_AFTER_SECRET_WRITES] ?? "");
+function faultHook(variable: string): (() => void) | undefined {
+  const limit = Number(process.env[variable] ?? "");
   if (!Number.isInteger(limit) || limit < 1) return undefined;
   let writes = 0;
   return () => {
@@ -71,6 +73,7 @@ export class LeaderTerm {
       audit: o.audit,
       log: o.log.with({ component: "keys" }),
       metrics: o.metrics,
+      ...keyFault(),
     });
     // SealRequests (RBAC decides who may ask): Rotate/Retire in the controller's own namespace, Verify/Reencrypt
     // of a namespace's sealed files in each watched namespace.
@@ -129,24 +132,27 @@ export class LeaderTerm {
       secrets: this.secrets,
       keys: () => this.keys.privateKeys(),
       holdsLease: this.o.holdsLease,
-      afterSecretWrite: faultHook(),
+      afterSecretWrite: faultHook(FAULT_KILL_AFTER_SECRET_WRITES),
     });
     this.o.log.info("caches synced, reconciling", { workers: this.o.workers, watchNamespaces: this.o.watchNamespaces });
     this.workers = this.queue.run(this.o.workers, (key) => reconciler.sync(key), this.o.log.with({ component: "queue" }));
   }
 
-  /** Stops taking work; resolves once the workers are idle, the watches closed and the queued Events written. */
+  /** Stops taking work; resolves once the workers are idle (their Events written or given up) and the watches closed. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.resync);
     this.queue.shutDown();
     this.keys.stop();
     // Events being retried (a worker may be waiting on one) give up by the deadline instead of after EVENT_RETRY_MS.
-    const deadline = Date.now() + EVENT_FLUSH_MS;
-    this.o.audit.hurry(deadline);
+    this.o.audit.hurry(Date.now() + EVENT_GRACE_MS);
     await Promise.allSettled([this.sealedSecrets.stop(), this.secrets.stop(), this.requests.stop(), this.workers]);
-    await this.o.audit.flush(Math.max(0, deadline - Date.now())); // never throws; says in the log what was left unwritten
   }
+}
+
+function keyFault(): { afterStep?: (step: "key-created" | "bundle-published") => void } {
+  const kill = faultHook(FAULT_KILL_AFTER_KEY_WRITES);
+  return kill === undefined ? {} : { afterStep: (step) => step === "key-created" && kill() };
 }
 
 function bitnamiKeys(o: TermOptions): { bitnamiKeys?: () => ReturnType<BitnamiKeySource["load"]> } {

@@ -1,14 +1,16 @@
 // The controller's keys as Secrets in its own namespace (format: src/key-secret.ts): listing, creating and
-// changing their state through the API.
+// changing their state through the API. Each change is written with the annotation seal.dev/unrecorded naming it,
+// in the same (atomic) write; clearRecorded() removes it once the change's Event is out. So the audit record a
+// crash cut off is still visible on the Secret, and the next start records it (keys.ts).
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { PrivateKey } from "../src/index.js";
 import { ANNOTATION, KEY_LABEL, KEY_SECRET_LABELS, SIGNER_SECRET, parseKeySecret, parseSignerSecret } from "../src/key-secret.js";
-import type { KeyState, StoredKey, StoredSigner } from "../src/key-secret.js";
+import type { KeyState, StoredKey, StoredSigner, UnrecordedChange } from "../src/key-secret.js";
 import type { Logger } from "./log.js";
 import { statusOf } from "./audit.js";
 
 export { KEY_TYPES } from "../src/key-secret.js";
-export type { KeyState, StoredKey, StoredSigner } from "../src/key-secret.js";
+export type { KeyState, StoredKey, StoredSigner, UnrecordedChange } from "../src/key-secret.js";
 
 export class KeyStore {
   private readonly core: CoreV1Api;
@@ -59,6 +61,7 @@ export class KeyStore {
             ...(key.expires === undefined ? {} : { [ANNOTATION.expires]: key.expires }),
             [ANNOTATION.generation]: String(generation),
             [ANNOTATION.state]: "active",
+            [ANNOTATION.unrecorded]: "KeyGenerated",
           },
         },
         type: "Opaque",
@@ -71,9 +74,19 @@ export class KeyStore {
     return parsed;
   }
 
-  async setState(secretName: string, state: KeyState): Promise<void> {
+  /** Changes the state and marks the change unrecorded, in one patch. */
+  async setState(secretName: string, state: KeyState, change: UnrecordedChange): Promise<void> {
+    await this.annotate(secretName, { [ANNOTATION.state]: state, [ANNOTATION.unrecorded]: change });
+  }
+
+  /** The change's Event is written: drop the mark (a merge patch with null removes the annotation). */
+  async clearRecorded(secretName: string): Promise<void> {
+    await this.annotate(secretName, { [ANNOTATION.unrecorded]: null });
+  }
+
+  private async annotate(secretName: string, annotations: Record<string, string | null>): Promise<void> {
     await this.core.patchNamespacedSecret(
-      { name: secretName, namespace: this.namespace, body: { metadata: { annotations: { [ANNOTATION.state]: state } } } },
+      { name: secretName, namespace: this.namespace, body: { metadata: { annotations } } },
       setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
     );
   }
@@ -106,6 +119,7 @@ export class KeyStore {
               [ANNOTATION.type]: "ed25519",
               [ANNOTATION.created]: new Date().toISOString(),
               [ANNOTATION.state]: "active",
+              [ANNOTATION.unrecorded]: "KeyGenerated",
             },
           },
           type: "Opaque",

@@ -10,16 +10,25 @@
 //     start (or tick) rotates it; the bundle is re-derived and re-published on every start.
 // There can never be two current keys of a type, and no step deletes a key. Retiring only changes an
 // annotation, and the current key is never retired.
+//
+// Audit across crashes. Each key change (a key or signer created, a key retired) is written together with the
+// annotation seal.dev/unrecorded naming it; its Event is written (recordNow: retried across an outage) and only
+// then is the mark removed. Every serialised step first records what is still marked, with the note "recorded
+// late", so a crash between a change and its record is made up for on the next start, before anything is
+// published. A rotation's Event (KeyRotated, on the bundle) is written just before the bundle changes: a crash
+// in between leaves the old bundle, and the next start finds it differs from the current keys and records it
+// then. So records of key changes may come late or twice, never not at all, and once in the normal path.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { SealError, fingerprintOf, generateKey, generateSigner, publicKeyOf } from "../src/index.js";
-import type { KeyType, PrivateKey, PublicKey } from "../src/index.js";
+import type { KeyBundle, KeyType, PrivateKey, PublicKey } from "../src/index.js";
 import type { Audit } from "./audit.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import { BUNDLE_CONFIGMAP, BundlePublisher } from "./bundle-publisher.js";
-import { KEY_TYPES, KeyStore, type StoredKey, type StoredSigner } from "./key-store.js";
+import { KEY_TYPES, KeyStore, type StoredKey, type StoredSigner, type UnrecordedChange } from "./key-store.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const LATE = "recorded late: the controller stopped between the change and its record";
 
 export interface KeyManagerOptions {
   kc: KubeConfig;
@@ -29,7 +38,10 @@ export interface KeyManagerOptions {
   log: Logger;
   metrics: Metrics;
   now?: () => Date;
-  /** Test seam: called after each durable step of a rotation, to simulate a crash between steps. */
+  /**
+   * Test seam: called after each durable step of a rotation, to simulate a crash between steps. "key-created"
+   * comes right after the key Secret's write, before its Event.
+   */
   afterStep?: (step: "key-created" | "bundle-published", detail: { type?: KeyType }) => void;
 }
 
@@ -104,6 +116,7 @@ export class KeyManager {
   rotateNow(reason: string): Promise<PublicKey[]> {
     return this.serial(async () => {
       await this.refresh();
+      await this.recordOwed();
       const created = await this.rotate(KEY_TYPES, reason);
       return created.map((k) => publicKeyOf(k.key));
     });
@@ -113,22 +126,18 @@ export class KeyManager {
   retire(keyId: string): Promise<void> {
     return this.serial(async () => {
       await this.refresh();
+      await this.recordOwed();
       const target = this.keys.find((k) => k.key.id === keyId);
       if (target === undefined) throw new RetireError(`no sealing key with id ${keyId}`, "list the key ids in the key bundle or on the key Secrets");
       if (target.state === "retired") return;
       if (this.current().some((k) => k.key.id === keyId)) {
         throw new RetireError(`key ${keyId} is the current ${target.key.type} sealing key`, "rotate first, then retire it");
       }
-      await this.store.setState(target.secretName, "retired");
-      await this.refresh();
+      await this.store.setState(target.secretName, "retired", "KeyRetired");
       this.log.info("retired key", { keyId });
-      this.opts.audit.record({
-        reason: "KeyRetired",
-        type: "Normal",
-        regarding: this.secretRef(target.secretName, target.uid),
-        note: `Retired ${target.key.type} key ${keyId}; it no longer unseals`,
-        keyIds: [keyId],
-      });
+      await this.refresh();
+      const retired = this.keys.find((k) => k.key.id === keyId);
+      if (retired?.unrecorded !== undefined) await this.recordChange(retired);
     });
   }
 
@@ -146,9 +155,10 @@ export class KeyManager {
   private async sync(reason: string): Promise<void> {
     if (this.signer === undefined) this.signer = await this.loadOrCreateSigner();
     await this.refresh();
+    await this.recordOwed();
     const due = KEY_TYPES.filter((type) => this.isDue(type));
     if (due.length > 0) await this.rotate(due, reason);
-    else await this.publish([]);
+    else await this.publish("the stored keys changed since the bundle was published");
   }
 
   private isDue(type: KeyType): boolean {
@@ -160,7 +170,6 @@ export class KeyManager {
 
   /** Create one new key per type (each an atomic write; see the top of the file), then publish. */
   private async rotate(types: readonly KeyType[], reason: string): Promise<StoredKey[]> {
-    const before = this.current();
     const created: StoredKey[] = [];
     for (const type of types) {
       const key = await this.newKey(type);
@@ -169,35 +178,54 @@ export class KeyManager {
       this.keys.push(stored);
       created.push(stored);
       this.log.info("generated key", { keyId: key.id, keyType: type, generation, reason });
-      this.opts.audit.record({
-        reason: "KeyGenerated",
-        type: "Normal",
-        regarding: this.secretRef(stored.secretName, stored.uid),
-        note: `Generated ${type} sealing key ${key.id} (${reason})`,
-        keyIds: [key.id],
-      });
       this.opts.afterStep?.("key-created", { type });
+      await this.recordChange(stored, reason);
     }
     this.notify();
-    await this.publish(before.length === 0 ? [] : created.map((k) => k.key.id), reason, before);
+    await this.publish(reason);
     return created;
   }
 
-  private async publish(rotatedIds: string[], reason = "", before: StoredKey[] = []): Promise<void> {
+  /** Publishes the current keys; a bundle about to name new keys is recorded as a rotation first. */
+  private async publish(reason: string): Promise<void> {
     if (this.signer === undefined) return;
-    const { uid, changed } = await this.publisher.publish(this.publicKeys(), this.signer);
+    await this.publisher.publish(this.publicKeys(), this.signer, (previous, uid) => this.recordRotation(previous, uid, reason));
     this.opts.afterStep?.("bundle-published", {});
     this.updateMetrics();
-    if (!changed || rotatedIds.length === 0) return;
-    const retiredFromSealing = before.filter((k) => !this.current().includes(k)).map((k) => k.key.id);
-    this.log.info("rotated keys", { keyIds: rotatedIds, previous: retiredFromSealing, reason });
-    this.opts.audit.record({
+  }
+
+  private async recordRotation(previous: KeyBundle | undefined, uid: string, reason: string): Promise<void> {
+    if (previous === undefined) return; // the first bundle (or one by another signer): nothing was rotated
+    const was = previous.keys.map((k) => k.id);
+    const now = this.publicKeys().map((k) => k.id);
+    const added = now.filter((id) => !was.includes(id));
+    if (added.length === 0) return;
+    const replaced = was.filter((id) => !now.includes(id));
+    this.log.info("rotated keys", { keyIds: added, previous: replaced, reason });
+    await this.opts.audit.recordNow({
       reason: "KeyRotated",
       type: "Normal",
       regarding: { apiVersion: "v1", kind: "ConfigMap", name: BUNDLE_CONFIGMAP, namespace: this.opts.namespace, uid },
-      note: `Rotated sealing keys (${reason}): now sealing to ${rotatedIds.join(", ")}; previous keys still unseal`,
-      keyIds: [...rotatedIds, ...retiredFromSealing],
+      note: `Rotated sealing keys (${reason}): now sealing to ${added.join(", ")}; previous keys still unseal`,
+      keyIds: [...added, ...replaced],
     });
+  }
+
+  /** Records every key change still marked unrecorded (a crash cut its record off), oldest generation first. */
+  private async recordOwed(): Promise<void> {
+    const owed = this.keys.filter((k) => k.unrecorded !== undefined).sort(compareKeys);
+    for (const stored of owed) await this.recordChange(stored, LATE);
+  }
+
+  /** Writes the Event of the change `stored` is marked with (retried across an outage), then clears the mark. */
+  private async recordChange(stored: StoredKey, why?: string): Promise<void> {
+    const change: UnrecordedChange = stored.unrecorded ?? "KeyGenerated";
+    const { id, type } = stored.key;
+    const said = change === "KeyGenerated" ? `Generated ${type} sealing key ${id}` : `Retired ${type} key ${id}; it no longer unseals`;
+    const note = why === undefined ? said : `${said} (${why})`;
+    await this.opts.audit.recordNow({ reason: change, type: "Normal", regarding: this.secretRef(stored.secretName, stored.uid), note, keyIds: [id] });
+    await this.store.clearRecorded(stored.secretName);
+    delete stored.unrecorded;
   }
 
   private async newKey(type: KeyType): Promise<PrivateKey> {
@@ -209,20 +237,23 @@ export class KeyManager {
     return generateKey(type, { now: this.now(), lifetimeDays: Math.max(2 * period, DAY_MS) / DAY_MS });
   }
 
+  /** The stored signer, or a new one; its KeyGenerated is recorded (late, if a crash cut it off) before use. */
   private async loadOrCreateSigner(): Promise<StoredSigner> {
-    const stored = await this.store.readSigner();
-    if (stored !== undefined) return stored;
-    const fresh = generateSigner();
-    const fingerprint = fingerprintOf(fresh.publicKey);
-    const { signer, created } = await this.store.createSigner(fresh.publicKey, fresh.secretKey, fingerprint);
-    if (created) {
-      this.log.info("generated signer identity", { fingerprint });
-      this.opts.audit.record({
-        reason: "KeyGenerated",
-        type: "Normal",
-        regarding: this.secretRef(signer.secretName, signer.uid),
-        note: `Generated the Ed25519 identity that signs the key bundle (${fingerprint})`,
-      });
+    let signer = await this.store.readSigner();
+    let late = true;
+    if (signer === undefined) {
+      const fresh = generateSigner();
+      const fingerprint = fingerprintOf(fresh.publicKey);
+      const made = await this.store.createSigner(fresh.publicKey, fresh.secretKey, fingerprint);
+      signer = made.signer;
+      late = !made.created;
+      if (made.created) this.log.info("generated signer identity", { fingerprint });
+    }
+    if (signer.unrecorded !== undefined) {
+      const note = `Generated the Ed25519 identity that signs the key bundle (${fingerprintOf(signer.publicKey)})`;
+      await this.opts.audit.recordNow({ reason: "KeyGenerated", type: "Normal", regarding: this.secretRef(signer.secretName, signer.uid), note: late ? `${note} (${LATE})` : note });
+      await this.store.clearRecorded(signer.secretName);
+      delete signer.unrecorded;
     }
     return signer;
   }

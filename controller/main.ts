@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info("shutting down", { signal });
-    // In this order, well inside a Pod's 30 s grace period: finish the syncs under way and write the queued Events
+    // In this order, well inside a Pod's 30 s grace period: finish the syncs under way and the Events they write
     // while still holding (and renewing) the Lease, then release it so a successor starts at once, and never
     // while this replica still writes.
     const last = term;

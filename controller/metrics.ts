@@ -55,7 +55,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     queueDepth: new Gauge({ name: "seal_reconcile_queue_depth", help: "Keys waiting in the reconcile queue.", registers }),
     eventsDropped: new Counter({
       name: "seal_events_dropped_total",
-      help: "Kubernetes Events dropped (event queue full, or still failing after retries); their audit lines were written.",
+      help: "Kubernetes Events dropped (refused, or still failing after retries); their audit lines were written.",
       registers,
     }),
   };

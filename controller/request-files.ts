@@ -3,7 +3,9 @@
 // watched namespaces; here every object must sit in the request's own namespace, which is what makes RBAC on
 // SealRequests per namespace meaningful (a request in namespace A cannot open B's strict/namespace values).
 // One audit line and one Event per request, on the SealRequest: the objects are files, not cluster objects, so
-// a failed value never produces a warning on a SealedSecret. Migrate carries Bitnami SealedSecrets instead and needs
+// a failed value never produces a warning on a SealedSecret. The Event is written (retried across an outage)
+// before the outcome is returned, so before requests.ts sets the phase: a crash in between leaves a request
+// without a phase, which the next leader answers and records again. Migrate carries Bitnami SealedSecrets instead and needs
 // Bitnami's keys, which the controller reads only when it was started with --bitnami-keys-namespace.
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { InputError, keyIdOf, keyTypeOf, sealingRecipients } from "../src/index.js";
@@ -39,7 +41,7 @@ const RETRY_MESSAGE = "not processed: the answer to this request reached its siz
 
 export interface FileRequestsOptions {
   keys: Pick<KeyManager, "privateKeys" | "publicKeys">;
-  audit: Pick<Audit, "record">;
+  audit: Pick<Audit, "recordNow">;
   log: Logger;
   now?: () => Date;
   /** Bitnami's private keys, for Migrate; absent unless the controller was started with --bitnami-keys-namespace. */
@@ -148,7 +150,7 @@ export class FileRequests {
           `${failed.length} object(s) failed`;
     const failures = failed.map((r) => `${r.object} (${r.retry === true ? "retry" : (r.reason ?? "refused")})`);
     const keyIds = new Set(results.flatMap((r) => [...(r.keyIds ?? []), ...Object.values(r.sealedTo ?? {}).flat()]));
-    this.o.audit.record({
+    await this.o.audit.recordNow({
       reason: REASONS[action][failed.length > 0 ? 1 : 0],
       type: failed.length > 0 ? "Warning" : "Normal",
       regarding: requestRef(request),
@@ -162,7 +164,7 @@ export class FileRequests {
 
   /** A request that cannot be worked on at all: Failed, with one audit line and Event saying why. */
   private async refuse(request: SealRequest, action: FileAction, message: string): Promise<Outcome> {
-    this.o.audit.record({
+    await this.o.audit.recordNow({
       reason: REASONS[action][1],
       type: "Warning",
       regarding: requestRef(request),

@@ -8,6 +8,9 @@
 // Lanes: key requests run one at a time (each reads and writes the stored keys); file requests run beside them,
 // a few at once, and yield between objects, so a big Reencrypt never holds up a Rotate for long.
 // A request is looked at once: after its status has a phase it is never run again (a restart skips it too).
+// Every outcome is recorded before its phase is written: file requests and refused key requests record their own
+// (request-files.ts, request-keys.ts), a completed Rotate/Retire by its key Events (keys.ts), and a request that
+// failed on an error is recorded here, as <Action>Failed on the request.
 // Finished Verify/Reencrypt/Migrate requests are deleted spec.ttlSecondsAfterFinished after completion (Jobs do the same);
 // Rotate/Retire requests stay as the record of key changes.
 import { setTimeout as sleep } from "node:timers/promises";
@@ -17,8 +20,9 @@ import { API_VERSION } from "../src/index.js";
 import { DEFAULT_TTL_SECONDS, SEALREQUEST_PLURAL } from "../src/sealrequest.js";
 import type { SealRequest, SealRequestStatus } from "../src/sealrequest.js";
 import type { BitnamiKey } from "../src/bitnami/crypto.js";
-import type { Audit } from "./audit.js";
+import type { Audit, AuditReason } from "./audit.js";
 import { describeApiError, statusOf } from "./audit.js";
+import { isNotLeader } from "./fenced-kubeconfig.js";
 import { buildCache } from "./informer.js";
 import type { ResourceCache } from "./informer.js";
 import type { KeyManager } from "./keys.js";
@@ -36,6 +40,14 @@ const STATUS_RETRY_BASE_MS = 500;
 
 type Watched = SealRequest & KubernetesObject;
 
+const FAILED: Partial<Record<string, AuditReason>> = {
+  Rotate: "RotateFailed",
+  Retire: "RetireFailed",
+  Verify: "VerifyFailed",
+  Reencrypt: "ReencryptFailed",
+  Migrate: "MigrateFailed",
+};
+
 export interface SealRequestHandlerOptions {
   kc: KubeConfig;
   /** The controller's namespace: the only one whose Rotate and Retire requests count. */
@@ -43,7 +55,7 @@ export interface SealRequestHandlerOptions {
   /** Namespaces whose Verify and Reencrypt requests are answered; empty means all. */
   watchNamespaces?: string[];
   keys: Pick<KeyManager, "rotateNow" | "retire" | "privateKeys" | "publicKeys">;
-  audit: Pick<Audit, "record">;
+  audit: Pick<Audit, "recordNow">;
   log: Logger;
   /** Bitnami's private keys for Migrate requests (--bitnami-keys-namespace); without it Migrate is refused. */
   bitnamiKeys?: () => Promise<BitnamiKey[]>;
@@ -117,7 +129,7 @@ export class SealRequestHandler {
       (request, verb) => (verb === "delete" ? this.forget(request) : this.consider(request)),
       this.log.with({ resource: SEALREQUEST_PLURAL }),
     );
-    this.keyRequests = new KeyRequests(opts.kc, opts.keys);
+    this.keyRequests = new KeyRequests(opts.kc, opts.keys, opts.audit);
     this.fileRequests = new FileRequests({ keys: opts.keys, audit: opts.audit, log: this.log, ...(opts.bitnamiKeys === undefined ? {} : { bitnamiKeys: opts.bitnamiKeys }) });
   }
 
@@ -180,16 +192,37 @@ export class SealRequestHandler {
     try {
       outcome = await fulfil();
     } catch (err) {
-      // SealErrors carry a message meant for people; anything else is an API problem worth retrying by hand.
-      outcome = { phase: "Failed", message: describeApiError(err) };
+      // No longer leader (a record or key write was fenced): leave the request to the next leader. SealErrors carry
+      // a message meant for people; anything else is an API problem worth retrying by hand.
+      outcome = isNotLeader(err) ? undefined : await this.failed(request, describeApiError(err));
     }
     if (outcome === undefined) {
-      this.seen.delete(request.metadata.uid ?? ""); // stopped midway: the next leader answers it
+      this.seen.delete(request.metadata.uid ?? ""); // stopped midway or lost the lease: the next leader answers it
       return;
     }
     const results = outcome.results === undefined ? {} : { objects: outcome.results.length, failed: outcome.results.filter((r) => !r.ok).length };
     this.log.info("SealRequest handled", { request: where, action: request.spec.action, phase: outcome.phase, message: outcome.message, ...results });
     await this.writeStatus(request, where, { ...outcome, completionTime: new Date().toISOString() });
+  }
+
+  /**
+   * A request that failed on an error: its Event (written before the phase, as every outcome's), then the outcome;
+   * undefined when the Event was fenced off (no longer leader).
+   */
+  private async failed(request: Watched, message: string): Promise<Outcome | undefined> {
+    const { name = "", namespace = "", uid } = request.metadata;
+    try {
+      await this.opts.audit.recordNow({
+        reason: FAILED[request.spec.action] ?? "VerifyFailed",
+        type: "Warning",
+        regarding: { apiVersion: request.apiVersion ?? API_VERSION, kind: request.kind ?? "SealRequest", name, namespace, ...(uid === undefined ? {} : { uid }) },
+        note: message,
+      });
+    } catch (err) {
+      if (isNotLeader(err)) return undefined;
+      throw err;
+    }
+    return { phase: "Failed", message };
   }
 
   /**

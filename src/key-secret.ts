@@ -3,7 +3,7 @@
 // object: the label `seal.dev/key: sealing|signer` selects them all
 // (`kubectl get secret -l seal.dev/key -o yaml > backup.yaml`), annotations carry the public facts (id, type,
 // recipient, created, expires, generation, state) so listing needs no decoding, and `data` holds the private half.
-// Key Secrets are immutable: key material is written once; only annotations (state) ever change.
+// Key Secrets are immutable: key material is written once; only annotations (state, unrecorded) ever change.
 // Plain data in, plain data out: no Kubernetes client here (src/ stays free of it).
 import { keyIdOf } from "./keys.js";
 import type { KeyType, PrivateKey } from "./types.js";
@@ -26,7 +26,12 @@ export const ANNOTATION = {
   expires: "seal.dev/expires",
   generation: "seal.dev/generation",
   state: "seal.dev/state",
+  /** Set in the same write as a key change, removed once its Event is written: a crash in between leaves it. */
+  unrecorded: "seal.dev/unrecorded",
 } as const;
+
+/** The key change a key Secret's `seal.dev/unrecorded` annotation names: its audit record is still owed. */
+export type UnrecordedChange = "KeyGenerated" | "KeyRetired";
 
 /**
  * active: held for unsealing (the newest active key of each type is also the one to seal to);
@@ -41,6 +46,8 @@ export interface StoredKey {
   generation: number;
   state: KeyState;
   key: PrivateKey;
+  /** A change whose audit record a crash may have cut off (the controller records it, then clears the mark). */
+  unrecorded?: UnrecordedChange;
 }
 
 export interface StoredSigner {
@@ -49,6 +56,7 @@ export interface StoredSigner {
   /** Base64 Ed25519 public key. */
   publicKey: string;
   secretKey: Uint8Array;
+  unrecorded?: UnrecordedChange;
 }
 
 export const KEY_SECRET_LABELS = { "app.kubernetes.io/name": "kubectl-seal", "app.kubernetes.io/component": "keys" };
@@ -76,7 +84,13 @@ export function parseKeySecret(secret: SecretObject): StoredKey | string {
     generation,
     state: a[ANNOTATION.state] === "retired" ? "retired" : "active",
     key: { id, type: type as KeyType, recipient, created, ...(expires === undefined ? {} : { expires }), identity },
+    ...unrecordedOf(a),
   };
+}
+
+function unrecordedOf(annotations: Record<string, string>): { unrecorded?: UnrecordedChange } {
+  const change = annotations[ANNOTATION.unrecorded];
+  return change === "KeyGenerated" || change === "KeyRetired" ? { unrecorded: change } : {};
 }
 
 export function parseSignerSecret(secret: SecretObject): StoredSigner {
@@ -90,6 +104,7 @@ export function parseSignerSecret(secret: SecretObject): StoredSigner {
     uid: secret.metadata?.uid ?? "",
     publicKey,
     secretKey: new Uint8Array(Buffer.from(secretKey, "base64")),
+    ...unrecordedOf(secret.metadata?.annotations ?? {}),
   };
 }
 

@@ -1,10 +1,13 @@
 // The one way input enters the CLI: files and stdin read with a size bound, stopping as soon as the bound is
-// passed (a 50 MB value, /dev/zero or /dev/urandom cost at most the bound, never the whole stream). A FILE that is
-// not a regular file (a FIFO with or without a writer, a character or block device, a socket) is refused before a
-// byte is read: it is opened non-blocking and checked with fstat on that same descriptor. Only stdin may be a pipe
-// or a device, and it gets the same bound. Text is strict UTF-8: a byte that is not UTF-8 is refused, never
+// passed (a 50 MB value, /dev/zero or /dev/urandom cost at most the bound, never the whole stream). A file is
+// opened non-blocking and checked with fstat on that same descriptor before a byte is read: a character or block
+// device or a socket is refused. A FIFO or pipe is refused too, except where kubectl takes one (FILE arguments,
+// --from-file, --from-env-file, e.g. `--from-file key=<(cmd)`): readFileOrPipeBounded reads it with the same bound,
+// and gives up with one error when nothing arrives for PIPE_IDLE_MS (a FIFO nobody writes to). Stdin may be a pipe
+// or a device, and gets the same bound. Text is strict UTF-8: a byte that is not UTF-8 is refused, never
 // replaced. Every refusal is one InputError naming the file and the limit; contents never appear in a message.
 import * as fs from "node:fs";
+import { Socket } from "node:net";
 import { InputError } from "../errors.js";
 import { MAX_SECRET_BYTES } from "../secret.js";
 
@@ -24,10 +27,43 @@ export const VALUE_BOUND: ReadBound = { bytes: MAX_SECRET_BYTES, name: "Kubernet
 /** Identity files and key bundles: a few keys, a few KiB. */
 export const KEY_FILE_BOUND: ReadBound = { bytes: MiB, name: "the 1 MiB limit for key files", hint: "pass the identity or bundle file itself" };
 
+/** Files kubectl-seal keeps in a repository (the pin file, saved bundles, files it commits) and `.git` files. */
+export const REPO_FILE_BOUND: ReadBound = { bytes: 8 * MiB, name: "the 8 MiB limit for repository files", hint: "check the file: kubectl-seal writes far smaller ones" };
+/** Git's own files (objects, packs, the index, config), which isomorphic-git reads whole (src/git/git-fs.ts). */
+export const GIT_FILE_BOUND: ReadBound = { bytes: 1024 * MiB, name: "the 1 GiB limit for Git's files", hint: "repack the repository (git gc) or use a smaller clone" };
+
 const CHUNK = 64 * 1024;
+/** How long a FIFO or pipe read as a file may stay silent before it is given up (its writer never came or hangs). */
+export const PIPE_IDLE_MS = 10_000;
 
 /** A regular file's bytes and its stat (mode, for identity files), read up to `bound`. */
 export function readFileBounded(file: string, what: string, bound: ReadBound): { bytes: Uint8Array; stats: fs.Stats } {
+  const { fd, stats } = openChecked(file, what);
+  try {
+    if (!stats.isFile()) throw notRegular(file, what, stats);
+    return { bytes: readRegular(fd, file, what, bound, stats.size), stats };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * A file's bytes up to `bound`, where a FIFO or pipe (`<(cmd)`) is accepted as kubectl accepts it: read with the
+ * same bound, and refused once nothing has arrived for `idleMs` (a FIFO without a writer never ends otherwise).
+ * Devices and sockets are refused as by readFileBounded.
+ */
+export async function readFileOrPipeBounded(file: string, what: string, bound: ReadBound, idleMs = PIPE_IDLE_MS): Promise<Uint8Array> {
+  const { fd, stats } = openChecked(file, what);
+  if (stats.isFIFO()) return readPipe(fd, file, what, bound, idleMs); // the socket owns and closes fd
+  try {
+    if (!stats.isFile()) throw notRegular(file, what, stats);
+    return readRegular(fd, file, what, bound, stats.size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function openChecked(file: string, what: string): { fd: number; stats: fs.Stats } {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO without a writer would otherwise block forever; regular files ignore it.
@@ -36,27 +72,70 @@ export function readFileBounded(file: string, what: string, bound: ReadBound): {
     throw unreadable(file, what, error);
   }
   try {
-    const stats = fs.fstatSync(fd);
-    if (!stats.isFile()) throw notRegular(file, what, stats);
+    return { fd, stats: fs.fstatSync(fd) };
+  } catch (error) {
+    fs.closeSync(fd);
+    throw unreadable(file, what, error);
+  }
+}
+
+// A pipe through the event loop (net.Socket polls the non-blocking descriptor, as Node's docs advise for FIFOs),
+// so a silent writer costs a timer, not a blocked thread.
+function readPipe(fd: number, file: string, what: string, bound: ReadBound, idleMs: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const pipe = new Socket({ fd, readable: true, writable: false });
     const chunks: Buffer[] = [];
     let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(CHUNK);
-      let read: number;
-      try {
-        read = fs.readSync(fd, chunk, 0, CHUNK, null);
-      } catch (error) {
-        throw unreadable(file, what, error);
-      }
-      if (read === 0) break;
-      total += read;
-      if (total > bound.bytes) throw tooLarge(`${what} ${file}`, bound);
-      chunks.push(chunk.subarray(0, read));
+    let timer: NodeJS.Timeout | undefined;
+    const fail = (error: InputError): void => {
+      clearTimeout(timer);
+      pipe.destroy();
+      reject(error);
+    };
+    const idle = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fail(silent(file, what, idleMs)), idleMs);
+    };
+    pipe.on("data", (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > bound.bytes) return fail(tooLarge(`${what} ${file}`, bound));
+      chunks.push(chunk);
+      idle();
+    });
+    pipe.on("end", () => {
+      clearTimeout(timer);
+      pipe.destroy();
+      resolve(new Uint8Array(Buffer.concat(chunks, total)));
+    });
+    pipe.on("error", (error) => fail(unreadable(file, what, error)));
+    idle();
+  });
+}
+
+/** The bytes of the regular file open at `fd`, up to `bound`: for callers that opened it themselves (git-fs.ts). */
+export function readRegular(fd: number, file: string, what: string, bound: ReadBound, statSize = -1): Uint8Array {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  // The first read asks for one byte more than the file's size: a short read of exactly that size is the end, so a
+  // small file takes one read. Anything else (a file that grew, /proc files that report size 0) reads on to EOF.
+  let size = statSize < 0 ? CHUNK : Math.min(CHUNK, bound.bytes + 1, statSize + 1);
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(size);
+    size = CHUNK;
+    let read: number;
+    try {
+      read = fs.readSync(fd, chunk, 0, chunk.length, null);
+    } catch (error) {
+      throw unreadable(file, what, error);
     }
-    return { bytes: new Uint8Array(Buffer.concat(chunks, total)), stats };
-  } finally {
-    fs.closeSync(fd);
+    if (read === 0) break;
+    total += read;
+    if (total > bound.bytes) throw tooLarge(`${what} ${file}`, bound);
+    chunks.push(chunk.subarray(0, read));
+    if (read < chunk.length && total === statSize) break;
   }
+  // A copy into an ArrayBuffer of its own: the chunks may be slices of Node's shared pool.
+  return new Uint8Array(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
 }
 
 /** All of stdin up to `bound` (a pipe, a file or a device alike); stops reading once the bound is passed. */
@@ -108,7 +187,14 @@ function tooLarge(what: string, bound: ReadBound): InputError {
   return new InputError(`${what} is larger than ${bound.name} (${bound.bytes} bytes)`, bound.hint);
 }
 
-function notRegular(file: string, what: string, stats: fs.Stats): InputError {
+function silent(file: string, what: string, idleMs: number): InputError {
+  return new InputError(
+    `${what} ${file} is a FIFO (named pipe) and nothing was written to it for ${idleMs / 1000} s`,
+    "start the command that writes it (as <(command) does), or copy the data to a regular file first",
+  );
+}
+
+export function notRegular(file: string, what: string, stats: fs.Stats, hint = "copy the data to a regular file first (manifests can also be piped to stdin with -)"): InputError {
   if (stats.isDirectory()) return new InputError(`${what} ${file} is a directory`, "check the path and its permissions");
   const kind =
     stats.isFIFO() ? "FIFO (named pipe)"
@@ -116,7 +202,7 @@ function notRegular(file: string, what: string, stats: fs.Stats): InputError {
     : stats.isBlockDevice() ? "block device"
     : stats.isSocket() ? "socket"
     : "special file";
-  return new InputError(`${what} ${file} is a ${kind}, not a regular file`, "copy the data to a regular file first (manifests can also be piped to stdin with -)");
+  return new InputError(`${what} ${file} is a ${kind}, not a regular file`, hint);
 }
 
 export function unreadable(file: string, what: string, error: unknown): InputError {

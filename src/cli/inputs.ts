@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../errors.js";
-import { decodeUtf8, MANIFEST_BOUND, readFileBounded, readStdinBounded, unreadable, type ReadBound } from "./bounded-read.js";
+import { decodeUtf8, MANIFEST_BOUND, readFileBounded, readFileOrPipeBounded, readStdinBounded, unreadable, type ReadBound } from "./bounded-read.js";
 
 /** One input's text and the name it goes by in messages (its path, or "stdin"). */
 export interface InputText {
@@ -18,7 +18,7 @@ const TEXT_HINT = "save it as UTF-8 text; binary values go under data (base64) o
 
 /**
  * The texts of `paths` in order: `-` (or no path at all) is stdin, a directory is each of its .yaml/.yml/.json
- * files sorted by name, anything else is read as a file.
+ * files sorted by name, anything else is read as a file, or as a pipe when it is one (`<(command)`).
  */
 export async function readInputs(paths: readonly string[]): Promise<InputText[]> {
   const inputs: InputText[] = [];
@@ -32,7 +32,7 @@ export async function readInputs(paths: readonly string[]): Promise<InputText[]>
       if (files.length === 0) throw new InputError(`${entry} holds no .yaml, .yml or .json files`, "pass the manifest files or a directory of them");
       for (const name of files) inputs.push({ text: readTextFile(path.join(entry, name)), source: path.join(entry, name) });
     } else {
-      inputs.push({ text: readTextFile(entry), source: entry });
+      inputs.push({ text: decodeUtf8(await readFileOrPipeBounded(entry, "file", MANIFEST_BOUND), `file ${entry}`, TEXT_HINT), source: entry });
     }
   }
   return inputs;

@@ -8,8 +8,7 @@ import { InputError } from "../errors.js";
 import { setOwn } from "../records.js";
 import { secretFromManifest } from "../secret.js";
 import type { PlainSecret, SecretManifest } from "../types.js";
-import { decodeUtf8, VALUE_BOUND } from "./bounded-read.js";
-import { readBinaryFile } from "./inputs.js";
+import { decodeUtf8, readFileOrPipeBounded, VALUE_BOUND } from "./bounded-read.js";
 
 export interface SecretFlags {
   fromLiteral?: string[] | undefined;
@@ -24,8 +23,11 @@ export function hasValueFlags(flags: SecretFlags): boolean {
   return [flags.fromLiteral, flags.fromFile, flags.fromEnvFile].some((list) => list !== undefined && list.length > 0);
 }
 
-/** The Secret the --from-* flags describe, validated like a manifest. */
-export function secretFromFlags(flags: SecretFlags): PlainSecret {
+/**
+ * The Secret the --from-* flags describe, validated like a manifest. Files may be pipes, as kubectl allows
+ * (`--from-file key=<(command)`), read with the same bound (bounded-read.ts).
+ */
+export async function secretFromFlags(flags: SecretFlags): Promise<PlainSecret> {
   const data = new Map<string, Uint8Array>();
   const add = (key: string, value: Uint8Array, from: string): void => {
     if (data.has(key)) {
@@ -42,11 +44,11 @@ export function secretFromFlags(flags: SecretFlags): PlainSecret {
     add(key, new TextEncoder().encode(value), "--from-literal");
   }
   for (const spec of flags.fromFile ?? []) {
-    for (const [key, file] of filesOf(spec)) add(key, readBinaryFile(file, "file", VALUE_BOUND), `--from-file ${file}`);
+    for (const [key, file] of filesOf(spec)) add(key, await readFileOrPipeBounded(file, "file", VALUE_BOUND), `--from-file ${file}`);
   }
   for (const file of flags.fromEnvFile ?? []) {
     // As kubectl: an env file must be UTF-8 text; values that are not go through --from-file.
-    const text = decodeUtf8(readBinaryFile(file, "env file", VALUE_BOUND), `env file ${file}`, "save it as UTF-8, or pass binary values with --from-file");
+    const text = decodeUtf8(await readFileOrPipeBounded(file, "env file", VALUE_BOUND), `env file ${file}`, "save it as UTF-8, or pass binary values with --from-file");
     for (const [key, value] of envFileEntries(text, file)) add(key, new TextEncoder().encode(value), `--from-env-file ${file}`);
   }
 
@@ -79,7 +81,7 @@ function filesOf(spec: string): [string, string][] {
   try {
     directory = fs.statSync(file).isDirectory();
   } catch {
-    // readBinaryFile reports it with the reason.
+    // readFileOrPipeBounded reports it with the reason.
   }
   if (!directory) return [[key ?? path.basename(file), file]];
   if (key !== undefined) throw new InputError(`--from-file ${spec}: a directory cannot be given a key`, "write --from-file DIRECTORY");

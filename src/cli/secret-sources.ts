@@ -18,7 +18,7 @@ export async function secretsToSeal(files: readonly string[], flags: SecretFlags
     if (files.length > 0) {
       throw new InputError(`both manifest files (${files.join(", ")}) and --from-* flags given`, "seal either files or one Secret built from --from-* flags");
     }
-    const secret = secretFromFlags(flags);
+    const secret = await secretFromFlags(flags);
     requireScopeTarget(scope, secret.namespace, secret.name, "--from-* flags");
     return [secret];
   }

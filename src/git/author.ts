@@ -7,6 +7,7 @@ import git from "isomorphic-git";
 import { GitStoreError } from "./errors.js";
 import type { FsClient } from "isomorphic-git";
 import type { Repository } from "./repo.js";
+import { gitFs, readGitFile } from "./git-fs.js";
 
 export interface Identity {
   name: string;
@@ -28,14 +29,14 @@ function fsServing(configFile: string): FsClient {
       ...fs.promises,
       readFile: async (file: string, options?: unknown) =>
         file === `${VIRTUAL_GITDIR}/config`
-          ? fs.promises.readFile(configFile, options as BufferEncoding)
-          : fs.promises.readFile(file, options as BufferEncoding),
+          ? readGitFile(configFile, options)
+          : readGitFile(file, options),
     },
   };
 }
 
 async function readConfigValue(key: string, repo: Repository): Promise<string | undefined> {
-  const local: unknown = await git.getConfig({ fs, gitdir: repo.gitdir, path: key });
+  const local: unknown = await git.getConfig({ fs: gitFs, gitdir: repo.gitdir, path: key });
   if (typeof local === "string" && local !== "") return local;
   let found: string | undefined;
   for (const file of globalConfigFiles()) {

@@ -8,6 +8,8 @@ import type { TreeEntry } from "isomorphic-git";
 import { commitIdentities } from "./author.js";
 import { GitStoreError } from "./errors.js";
 import { findRepository, headCommit, toRepoPath, type Repository } from "./repo.js";
+import { gitFs } from "./git-fs.js";
+import { readFileBounded, REPO_FILE_BOUND } from "../cli/bounded-read.js";
 
 export interface CommitResult {
   /** Oid of the new commit; HEAD's when the files were already committed as they are (`created` false). */
@@ -41,19 +43,19 @@ export async function commitFiles(repoDir: string, files: string[], message: str
       throw new GitStoreError(`${filepath} does not exist`, "write the file before committing it", { cause: error });
     }
     if (!stats.isFile()) throw new GitStoreError(`${filepath} is not a regular file`, "commit regular files only");
-    const oid = await git.writeBlob({ fs, gitdir: repo.gitdir, blob: fs.readFileSync(absolute) });
+    const oid = await git.writeBlob({ fs: gitFs, gitdir: repo.gitdir, blob: readFileBounded(absolute, "file to commit", REPO_FILE_BOUND).bytes });
     blobs.set(filepath, { oid, mode: stats.mode & 0o111 ? "100755" : "100644" });
   }
 
   const parent = await headCommit(repo);
   const baseTree = parent
-    ? (await git.readCommit({ fs, gitdir: repo.gitdir, oid: parent, cache: repo.cache })).commit.tree
+    ? (await git.readCommit({ fs: gitFs, gitdir: repo.gitdir, oid: parent, cache: repo.cache })).commit.tree
     : undefined;
   const tree = await treeWith(repo, baseTree, blobs);
   if (parent && tree === baseTree) return { commit: parent, created: false, paths, repository: repo.dir };
   const now = Math.floor(Date.now() / 1000);
   const commit = await git.commit({
-    fs,
+    fs: gitFs,
     gitdir: repo.gitdir,
     message: message.endsWith("\n") ? message : `${message}\n`,
     author: { ...author, timestamp: now },
@@ -65,7 +67,7 @@ export async function commitFiles(repoDir: string, files: string[], message: str
 
   // Only these paths' index entries move to the committed content; every other entry is left as the user had it.
   for (const filepath of paths) {
-    await git.updateIndex({ fs, dir: repo.dir, gitdir: repo.gitdir, filepath, add: true, cache: repo.cache });
+    await git.updateIndex({ fs: gitFs, dir: repo.dir, gitdir: repo.gitdir, filepath, add: true, cache: repo.cache });
   }
   return { commit, created: true, paths, repository: repo.dir };
 }
@@ -95,7 +97,7 @@ async function treeWith(
 ): Promise<string> {
   const entries = new Map<string, TreeEntry>();
   if (base) {
-    const { tree } = await git.readTree({ fs, gitdir: repo.gitdir, oid: base, cache: repo.cache });
+    const { tree } = await git.readTree({ fs: gitFs, gitdir: repo.gitdir, oid: base, cache: repo.cache });
     for (const entry of tree) entries.set(entry.path, entry);
   }
   const nested = new Map<string, Map<string, { oid: string; mode: string }>>();
@@ -120,5 +122,5 @@ async function treeWith(
     const oid = await treeWith(repo, subtree, group);
     entries.set(name, { path: name, type: "tree", oid, mode: "040000" });
   }
-  return git.writeTree({ fs, gitdir: repo.gitdir, tree: [...entries.values()] });
+  return git.writeTree({ fs: gitFs, gitdir: repo.gitdir, tree: [...entries.values()] });
 }

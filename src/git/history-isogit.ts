@@ -9,6 +9,7 @@ import type { FsClient } from "isomorphic-git";
 import { GitStoreError } from "./errors.js";
 import { mayLeadUnder, underPrefix, type HistoryBlob, type HistoryEngine, type HistoryOptions } from "./history.js";
 import { headCommit, type Repository } from "./repo.js";
+import { gitFs, readGitFile } from "./git-fs.js";
 
 interface CommitInfo {
   oid: string;
@@ -22,15 +23,15 @@ async function tips(repo: Repository): Promise<string[]> {
   const found = new Set<string>();
   const head = await headCommit(repo);
   if (head) found.add(head);
-  for (const ref of await git.listRefs({ fs, gitdir: repo.gitdir, filepath: "refs" })) {
-    let oid = await git.resolveRef({ fs, gitdir: repo.gitdir, ref: `refs/${ref}` });
+  for (const ref of await git.listRefs({ fs: gitFs, gitdir: repo.gitdir, filepath: "refs" })) {
+    let oid = await git.resolveRef({ fs: gitFs, gitdir: repo.gitdir, ref: `refs/${ref}` });
     for (let depth = 0; depth < 10; depth++) {
-      const { type } = await git.readObject({ fs, gitdir: repo.gitdir, oid, cache: repo.cache, format: "content" });
+      const { type } = await git.readObject({ fs: gitFs, gitdir: repo.gitdir, oid, cache: repo.cache, format: "content" });
       if (type !== "tag") {
         if (type === "commit") found.add(oid);
         break;
       }
-      oid = (await git.readTag({ fs, gitdir: repo.gitdir, oid, cache: repo.cache })).tag.object;
+      oid = (await git.readTag({ fs: gitFs, gitdir: repo.gitdir, oid, cache: repo.cache })).tag.object;
     }
   }
   return [...found];
@@ -43,7 +44,7 @@ async function reachable(repo: Repository, from: string[], stop: ReadonlySet<str
   while (pending.length > 0) {
     const oid = pending.pop()!;
     if (seen.has(oid)) continue;
-    const { commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+    const { commit } = await git.readCommit({ fs: gitFs, gitdir: repo.gitdir, oid, cache: repo.cache });
     seen.set(oid, { oid, tree: commit.tree, parents: commit.parent, time: commit.committer.timestamp });
     for (const parent of commit.parent) if (!stop.has(parent)) pending.push(parent);
   }
@@ -52,13 +53,13 @@ async function reachable(repo: Repository, from: string[], stop: ReadonlySet<str
 
 async function resolveSince(repo: Repository, since: string): Promise<string> {
   const attempts = [
-    () => git.resolveRef({ fs, gitdir: repo.gitdir, ref: since }),
-    () => git.expandOid({ fs, gitdir: repo.gitdir, oid: since, cache: repo.cache }),
+    () => git.resolveRef({ fs: gitFs, gitdir: repo.gitdir, ref: since }),
+    () => git.expandOid({ fs: gitFs, gitdir: repo.gitdir, oid: since, cache: repo.cache }),
   ];
   for (const attempt of attempts) {
     try {
       let oid = await attempt();
-      const { type, object } = await git.readObject({ fs, gitdir: repo.gitdir, oid, cache: repo.cache, format: "parsed" });
+      const { type, object } = await git.readObject({ fs: gitFs, gitdir: repo.gitdir, oid, cache: repo.cache, format: "parsed" });
       if (type === "tag") oid = (object as { object: string }).object;
       return oid;
     } catch {
@@ -119,7 +120,7 @@ function objectStoreFs(): FsClient {
   return {
     promises: {
       ...fs.promises,
-      readFile: (file: string, options?: unknown) => remember(file, () => fs.promises.readFile(file, options as BufferEncoding)),
+      readFile: (file: string, options?: unknown) => remember(file, () => readGitFile(file, options)),
       stat: (file: string) => remember(file, () => fs.promises.stat(file)),
       lstat: (file: string) => remember(file, () => fs.promises.lstat(file)),
       readdir: (dir: string) => {
@@ -190,7 +191,7 @@ export const isogitEngine: HistoryEngine = {
   blobs,
   async existsInCommit(repo, commit, filepath) {
     try {
-      await git.readBlob({ fs, gitdir: repo.gitdir, oid: commit, filepath, cache: repo.cache });
+      await git.readBlob({ fs: gitFs, gitdir: repo.gitdir, oid: commit, filepath, cache: repo.cache });
       return true;
     } catch {
       return false;

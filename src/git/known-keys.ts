@@ -9,6 +9,8 @@ import { readBundleFile } from "../cli/bundle-files.js";
 import type { KeyBundle } from "../types.js";
 import { readObjects } from "./documents.js";
 import { GitStoreError } from "./errors.js";
+import { readRepoText } from "./git-fs.js";
+import { KEY_FILE_BOUND } from "../cli/bounded-read.js";
 
 type Loose = Record<string, unknown>;
 const record = (value: unknown): Loose | undefined =>
@@ -74,12 +76,8 @@ function addBundle(known: KnownKeys, source: string, bundle: KeyBundle, retiredI
 }
 
 function readBundleDocument(file: string, hint: string): Loose {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (error) {
-    throw new GitStoreError(`cannot read key bundle ${file}`, hint, { cause: error });
-  }
+  if (!fs.existsSync(file)) throw new GitStoreError(`key bundle ${file} does not exist`, hint);
+  const text = readRepoText(file, "key bundle", KEY_FILE_BOUND); // anything else: one line naming the file and why
   const bundle = readObjects(text).objects.map((o) => o.object).find((o) => o.kind === "KeyBundle");
   if (!bundle) throw new GitStoreError(`${file} holds no KeyBundle`, "pass a bundle saved by `kubectl seal fetch-keys`");
   return bundle;
@@ -120,7 +118,7 @@ export function loadKnownKeys(bundleFiles: string[], root: string | undefined): 
 export function readPinnedClusters(root: string): PinnedCluster[] {
   const pinnedFile = path.join(root, PINNED_CLUSTERS_FILE);
   if (!fs.existsSync(pinnedFile)) return [];
-  const top = readObjects(fs.readFileSync(pinnedFile, "utf8")).objects[0]?.object ?? {};
+  const top = readObjects(readRepoText(pinnedFile, "pin file")).objects[0]?.object ?? {};
   const clusters = record(top.clusters) ?? top;
   const pins: PinnedCluster[] = [];
   for (const [name, value] of Object.entries(clusters)) {

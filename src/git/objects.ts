@@ -5,6 +5,7 @@ import git from "isomorphic-git";
 import type { FsClient } from "isomorphic-git";
 import { mayLeadUnder, underPrefix, type PathFilter } from "./history.js";
 import { headCommit, type Repository } from "./repo.js";
+import { gitFs, readGitFile } from "./git-fs.js";
 
 export interface BlobAt {
   path: string;
@@ -18,7 +19,7 @@ export interface BlobAt {
  */
 function indexFs(repo: Repository): FsClient {
   const alternate = process.env.GIT_INDEX_FILE;
-  if (!alternate) return fs;
+  if (!alternate) return gitFs;
   const own = path.join(repo.gitdir, "index");
   const target = path.resolve(alternate);
   const redirect = (file: string): string => (typeof file === "string" && path.resolve(file) === own ? target : file);
@@ -28,7 +29,7 @@ function indexFs(repo: Repository): FsClient {
     promises: {
       ...fs.promises,
       readFile: async (file: string, options?: unknown) =>
-        fs.promises.readFile(redirect(file), options as BufferEncoding),
+        readGitFile(redirect(file), options),
       writeFile: async (file: string, data: Uint8Array, options?: unknown) =>
         fs.promises.writeFile(redirect(file), data, options as BufferEncoding),
       stat: async (file: string) => fs.promises.stat(redirect(file)),
@@ -67,7 +68,7 @@ export async function stagedBlobs(repo: Repository, filter: PathFilter): Promise
 
 /** A blob's content. */
 export async function readBlob(repo: Repository, blob: BlobAt): Promise<Uint8Array> {
-  return (await git.readBlob({ fs, gitdir: repo.gitdir, oid: blob.oid, cache: repo.cache })).blob;
+  return (await git.readBlob({ fs: gitFs, gitdir: repo.gitdir, oid: blob.oid, cache: repo.cache })).blob;
 }
 
 /** Paths in the index. */

@@ -14,6 +14,7 @@ import { rfc3339 } from "../keys.js";
 import type { KeyBundle } from "../types.js";
 import { writeFileAtomic } from "../cli/write-file.js";
 import { PINNED_CLUSTERS_FILE, readPinnedClusters, type PinnedCluster } from "./known-keys.js";
+import { readRepoText } from "./git-fs.js";
 
 export type PinChange = "pinned" | "updated" | "unchanged" | "repinned";
 
@@ -91,7 +92,7 @@ export async function updatePins(root: string, update: (pins: PinnedCluster[]) =
   const after = update(before);
   const text = formatPins(after);
   const file = path.join(root, PINNED_CLUSTERS_FILE);
-  if (fs.existsSync(file) && fs.readFileSync(file, "utf8") === text) return after;
+  if (fs.existsSync(file) && readRepoText(file, "pin file") === text) return after;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, text);
   return after;

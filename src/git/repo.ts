@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GitStoreError } from "./errors.js";
+import { gitFs } from "./git-fs.js";
 
 export interface Repository {
   /** Absolute path of the working tree root. */
@@ -50,7 +51,7 @@ export function toRepoPath(repo: Repository, file: string): string {
 export async function headCommit(repo: Repository): Promise<string | undefined> {
   const { default: git } = await import("isomorphic-git");
   try {
-    return await git.resolveRef({ fs, gitdir: repo.gitdir, ref: "HEAD" });
+    return await git.resolveRef({ fs: gitFs, gitdir: repo.gitdir, ref: "HEAD" });
   } catch {
     return undefined;
   }

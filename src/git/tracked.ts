@@ -3,12 +3,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import git from "isomorphic-git";
+import { gitFs, readRepoText } from "./git-fs.js";
 
 /** The work tree root when Git would track `file`; undefined outside any work tree or when `file` is ignored. */
 export async function workTreeTracking(file: string): Promise<string | undefined> {
   let dir: string;
   try {
-    dir = await git.findRoot({ fs, filepath: path.dirname(path.resolve(file)) });
+    dir = await git.findRoot({ fs: gitFs, filepath: path.dirname(path.resolve(file)) });
   } catch {
     return undefined; // not inside a work tree
   }
@@ -16,13 +17,13 @@ export async function workTreeTracking(file: string): Promise<string | undefined
   const dotGit = path.join(dir, ".git");
   if (fs.statSync(dotGit).isDirectory()) {
     // "ignored" only for a file that is ignored and not already tracked (HEAD or index): exactly what Git skips.
-    const status = await git.status({ fs, dir, gitdir: dotGit, filepath });
+    const status = await git.status({ fs: gitFs, dir, gitdir: dotGit, filepath });
     return status === "ignored" ? undefined : dir;
   }
   // A linked worktree or submodule (.git is a file naming the git directory): its ignore rules can be read, its
   // index not always by isomorphic-git, so an ignored path is taken as untracked.
-  const gitdir = /^gitdir:\s*(.+)$/m.exec(fs.readFileSync(dotGit, "utf8"))?.[1]?.trim();
+  const gitdir = /^gitdir:\s*(.+)$/m.exec(readRepoText(dotGit, "Git file"))?.[1]?.trim();
   if (gitdir === undefined) return dir;
-  const ignored = await git.isIgnored({ fs, dir, gitdir: path.resolve(dir, gitdir), filepath });
+  const ignored = await git.isIgnored({ fs: gitFs, dir, gitdir: path.resolve(dir, gitdir), filepath });
   return ignored ? undefined : dir;
 }

@@ -6,9 +6,12 @@ import git from "isomorphic-git";
 import type { FsClient } from "isomorphic-git";
 import { MAX_MANIFEST_BYTES } from "./documents.js";
 import type { Repository } from "./repo.js";
+import { readGitFile } from "./git-fs.js";
+import { readFileBounded } from "../cli/bounded-read.js";
 
 const NEVER_ENTERED = new Set([".git", "node_modules"]);
 const TOO_LARGE = Symbol("too large");
+const SCAN_BOUND = { bytes: MAX_MANIFEST_BYTES, name: "the 4 MiB limit for scanned files", hint: "scan it again; it grew while being read" };
 
 /**
  * isIgnored() re-reads every .gitignore on a path at each call; during one walk they do not change, so this file
@@ -28,7 +31,7 @@ function cachingReader(): FsClient {
       ...fs.promises,
       readFile: (file: string, options?: unknown) =>
         remember(texts, `${file}\0${JSON.stringify(options)}`, () =>
-          fs.promises.readFile(file, options as BufferEncoding),
+          readGitFile(file, options),
         ),
       stat: (file: string) => remember(stats, file, () => fs.promises.stat(file)),
       lstat: (file: string) => remember(lstats, file, () => fs.promises.lstat(file)),
@@ -72,10 +75,12 @@ export async function* walkWorktree(
 ): AsyncGenerator<WorktreeFile> {
   const base = repo?.dir ?? start;
   const ignored = ignoreChecker(repo);
-  // Synchronous reads: for many small files they are several times faster than fs.promises round trips.
+  // Synchronous reads: for many small files they are several times faster than fs.promises round trips. Bounded
+  // (a file that grew past the limit since its stat is one error) and only regular files, checked once opened.
   const read = (absolute: string): string | typeof TOO_LARGE | undefined => {
     if (fs.statSync(absolute).size > MAX_MANIFEST_BYTES) return TOO_LARGE;
-    const text = fs.readFileSync(absolute, "utf8");
+    const bytes = readFileBounded(absolute, "file", SCAN_BOUND).bytes;
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
     options.onRead?.();
     return options.wanted(text) ? text : undefined;
   };

@@ -1,11 +1,12 @@
 // Faults on the real control plane, each ending with every SealedSecret unsealed with its own values, no key lost,
 // one current key per type, and an audit line and an Event for every Secret: the controller killed (SIGKILL) between
-// a Secret write and its audit record, during a cold start, during a key rotation and during a Reencrypt request;
+// a Secret write and its audit record, between a rotation's key write and its record, during a cold start, during a
+// key rotation and during a Reencrypt request;
 // kube-apiserver restarted during a cold start (Events retried, none dropped); etcd restarted; a watch expired (410).
 // Every controller here is the same candidate (POD_NAME), so a restart takes the Lease back at once.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FAULT_KILL_AFTER_SECRET_WRITES } from "../../controller/controller.js";
+import { FAULT_KILL_AFTER_KEY_WRITES, FAULT_KILL_AFTER_SECRET_WRITES } from "../../controller/controller.js";
 import { cluster, restartApiServer, restartEtcd } from "../control-plane/cluster.ts";
 import { startController, stopAllControllers } from "./helpers/controller.js";
 import type { ControllerProcess } from "./helpers/controller.js";
@@ -13,7 +14,7 @@ import { assertKeysSound, auditedNames, droppedEvents, sealMany, waitAllUnsealed
 import { assertNoneContain, createNamespace, getSecret, kube, publishedBundle, sealSecret, uniqueName } from "./helpers/kube.js";
 import type { Kube } from "./helpers/kube.js";
 import { waitFor } from "./helpers/wait.js";
-import { createSealRequest, ensureCrds, sealRequestStatus, waitForPhase } from "./keys-support.js";
+import { annotation, createSealRequest, ensureCrds, keySecrets, sealRequestStatus, waitForPhase } from "./keys-support.js";
 
 let k: Kube;
 const controllerNs = uniqueName("seal-fault");
@@ -62,6 +63,30 @@ describe("controller faults", () => {
     await waitAuditComplete(k, appNs, expected, [doomed, next]);
     const late = next.auditLines().filter((l) => String(l.note).includes("recorded late")).map((l) => (l.object as { name: string }).name);
     expect(late).toEqual(expect.arrayContaining(unrecorded));
+    await assertKeysSound(k, controllerNs, keys);
+    await next.stop();
+  });
+
+  it("records the key a SIGKILL cut off between its write and its Event, before its rotation is answered", async () => {
+    const appNs = uniqueName("seal-fault-none");
+    const keys = await assertKeysSound(k, controllerNs);
+    const doomed = await controller(appNs, { [FAULT_KILL_AFTER_KEY_WRITES]: "1" });
+    await createSealRequest(k, controllerNs, "rotate-cut", { action: "Rotate" });
+    expect(await doomed.exited).toBe(null); // killed right after the rotation's first key write
+    const cut = (await keySecrets(k, controllerNs)).filter((s) => !keys.includes(annotation(s, "key-id")));
+    expect(cut.map((s) => annotation(s, "key-id"))).toHaveLength(1);
+    const cutUid = cut[0]?.metadata?.uid;
+
+    const next = await controller(appNs);
+    expect((await waitForPhase(k, controllerNs, "rotate-cut")).phase).toBe("Complete");
+    // Already there when the request is answered: key Events are written before the step counts as done.
+    const events = (await k.events.listNamespacedEvent({ namespace: controllerNs })).items;
+    const late = events.filter((e) => e.reason === "KeyGenerated" && e.regarding?.uid === cutUid);
+    expect(late.map((e) => e.note)).toEqual([expect.stringContaining("recorded late")]);
+    const bundle = (await publishedBundle(k, controllerNs)).keys.map((key) => key.id);
+    expect(events.filter((e) => e.reason === "KeyRotated" && bundle.every((id) => e.note?.includes(id)))).toHaveLength(1);
+    for (const id of bundle) expect(events.filter((e) => e.reason === "KeyGenerated" && e.note?.includes(id))).toHaveLength(1);
+    expect((await keySecrets(k, controllerNs)).filter((s) => s.metadata?.annotations?.["seal.dev/unrecorded"] !== undefined)).toEqual([]);
     await assertKeysSound(k, controllerNs, keys);
     await next.stop();
   });

@@ -1,6 +1,8 @@
 // Crash safety of key rotation, on the real API server: a KeyManager is stopped dead between the durable steps
 // of a rotation (the test seam afterStep throws, and the instance is abandoned as a crashed process would be);
-// a fresh KeyManager then starts from what is stored. No key may be lost and there is one current key per type.
+// a fresh KeyManager then starts from what is stored. No key may be lost and there is one current key per type, and
+// the Events the crash cut off (KeyGenerated, KeyRotated, KeyRetired) are written by the fresh one, marked late.
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Audit } from "../../controller/audit.js";
 import { KeyManager } from "../../controller/keys.js";
@@ -10,6 +12,7 @@ import { createMetrics } from "../../controller/metrics.js";
 import { cluster } from "../control-plane/cluster.ts";
 import { createNamespace, kube, publishedBundle, uniqueName } from "./helpers/kube.js";
 import type { Kube } from "./helpers/kube.js";
+import type { V1Secret } from "@kubernetes/client-node";
 import { KEY_TYPES, annotation, currentKeyIds, keySecrets, storedSigner } from "./keys-support.js";
 
 const HOUR = 3_600_000;
@@ -88,6 +91,14 @@ describe("key rotation crash safety", () => {
       expect(Object.fromEntries(bundle.keys.map((key) => [key.type, key.id]))).toEqual(after.current);
       // Every key that was ever stored still unseals.
       expect(restarted.privateKeys().map((key) => key.id).sort()).toEqual(after.ids);
+      // The crash came between the last new key's write and its Event: the restart wrote that one, marked late.
+      const events = (await k.events.listNamespacedEvent({ namespace: ns })).items;
+      const notes = crashed.ids.filter((i) => !before.ids.includes(i)).flatMap((id) => events.filter((e) => e.reason === "KeyGenerated" && e.note?.includes(id)).map((e) => e.note ?? ""));
+      expect(notes).toHaveLength(point.after); // one Event per new key
+      expect(notes.filter((note) => note.includes("recorded late"))).toHaveLength(1);
+      const rotated = events.filter((e) => e.reason === "KeyRotated").map((e) => e.note ?? "");
+      expect(rotated.filter((note) => Object.values(after.current).some((id) => note.includes(id)))).toHaveLength(1);
+      expect((await keySecrets(k, ns)).filter((s) => s.metadata?.annotations?.["seal.dev/unrecorded"] !== undefined)).toEqual([]);
     });
   }
 
@@ -122,5 +133,33 @@ describe("key rotation crash safety", () => {
     expect(after.ids).toEqual(expect.arrayContaining(crashed.ids));
     const bundle = await publishedBundle(k, ns);
     expect(Object.fromEntries(bundle.keys.map((key) => [key.type, key.id]))).toEqual(after.current);
+  });
+
+  it("records a retirement a crash cut off (state and mark written, no Event) on the next start, and a normal one once", async () => {
+    const ns = uniqueName("seal-crash");
+    await createNamespace(k, ns);
+    const first = manager(ns);
+    await first.start();
+    await first.rotateNow("test"); // two generations per type: the first ones may be retired
+    first.stop();
+    const old = (await keySecrets(k, ns)).filter((s) => annotation(s, "generation") === "1");
+    const [cut, normal] = old;
+    // What retire() writes in one patch; the crash comes before the Event.
+    await k.core.patchNamespacedSecret(
+      { name: cut?.metadata?.name ?? "", namespace: ns, body: { metadata: { annotations: { "seal.dev/state": "retired", "seal.dev/unrecorded": "KeyRetired" } } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    const restarted = manager(ns);
+    await restarted.start();
+    await restarted.retire(annotation(normal as V1Secret, "key-id"));
+    restarted.stop();
+    const retiredNotes = (await k.events.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.reason === "KeyRetired").map((e) => `${e.regarding?.name}: ${e.note}`);
+    expect(retiredNotes.sort()).toEqual(
+      [
+        `${cut?.metadata?.name}: Retired ${annotation(cut as V1Secret, "key-type")} key ${annotation(cut as V1Secret, "key-id")}; it no longer unseals (recorded late: the controller stopped between the change and its record)`,
+        `${normal?.metadata?.name}: Retired ${annotation(normal as V1Secret, "key-type")} key ${annotation(normal as V1Secret, "key-id")}; it no longer unseals`,
+      ].sort(),
+    );
+    expect((await keySecrets(k, ns)).filter((s) => annotation(s, "unrecorded") !== "")).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // Hostile input to the real CLI (bin/kubectl-seal): endless devices, FIFOs without a writer and 50 MB values are
-// refused with one line, exit 2, having read at most the limit (each run is killed after SPAWN_TIMEOUT_MS, so a
+// refused with one line, exit 2, having read at most the limit (a FIFO where kubectl takes one, FILE, --from-file
+// and --from-env-file, is read like a file, so `<(command)` works, and refused after 10 s of silence) (each run is killed after SPAWN_TIMEOUT_MS, so a
 // run that reads without bound fails the test instead of hanging it); bytes that are not UTF-8 are refused where
 // they would be changed; recover -w never writes plaintext over its input or where Git would track it; an identity
 // file open to others is used with ssh's warning; a pipe closed by its reader stops sealing.
@@ -35,6 +36,8 @@ describe("reads are bounded: refused at the limit or before the first byte", () 
     `${what} ${file} is a character device, not a regular file: copy the data to a regular file first (manifests can also be piped to stdin with -)`;
   const fifo = (what = "file"): string =>
     `${what} fifo is a FIFO (named pipe), not a regular file: copy the data to a regular file first (manifests can also be piped to stdin with -)`;
+  const silent = (what = "file"): string =>
+    `${what} fifo is a FIFO (named pipe) and nothing was written to it for 10 s: start the command that writes it (as <(command) does), or copy the data to a regular file first`;
   const tooBig = (what: string, limit: string, bytes: number, hint: string): string => `${what} is larger than ${limit} (${bytes} bytes): ${hint}`;
   const manifestLimit = (what: string): string => tooBig(what, "the 8 MiB input limit", 8 * 1024 * 1024, "split the manifests into several files");
 
@@ -42,9 +45,9 @@ describe("reads are bounded: refused at the limit or before the first byte", () 
     ["--from-file /dev/zero", () => [...shopDb, "--from-file", "z=/dev/zero"], device("/dev/zero")],
     ["--from-file /dev/urandom", () => [...shopDb, "--from-file", "z=/dev/urandom"], device("/dev/urandom")],
     ["/dev/zero as FILE", () => ["/dev/zero"], device("/dev/zero")],
-    ["a FIFO without a writer as FILE", () => ["fifo"], fifo()],
-    ["a FIFO as --from-file", () => [...shopDb, "--from-file", "fifo"], fifo()],
-    ["a FIFO as --from-env-file", () => [...shopDb, "--from-env-file", "fifo"], fifo("env file")],
+    ["a FIFO without a writer as FILE", () => ["fifo"], silent()],
+    ["a FIFO without a writer as --from-file", () => [...shopDb, "--from-file", "fifo"], silent()],
+    ["a FIFO without a writer as --from-env-file", () => [...shopDb, "--from-env-file", "fifo"], silent("env file")],
     ["a 50 MB manifest", () => ["big.yaml"], manifestLimit("file big.yaml")],
     ["a 50 MB --from-file value", () => [...shopDb, "--from-file", "v=big.yaml"], tooBig("file big.yaml", "Kubernetes' 1 MiB Secret limit", 1024 * 1024, "keep large files out of Secrets")],
   ] as const)("%s", (_, args, line) => {
@@ -54,9 +57,26 @@ describe("reads are bounded: refused at the limit or before the first byte", () 
   it("a FIFO as --keys bundle, --merge-into target, recover input and identity", { timeout: 120_000 }, () => {
     expectErrorLine(run(["--keys", "fifo", "secret.yaml"]), fifo("key bundle"));
     expectErrorLine(run(["--keys", bundle, ...shopDb, "--from-literal", "a=b", "--merge-into", "fifo"]), fifo("sealed file"));
-    expectErrorLine(run(["recover", "fifo", "-i", "identity.txt", "-w", "out.yaml"]), fifo());
+    expectErrorLine(run(["recover", "fifo", "-i", "identity.txt", "-w", "out.yaml"]), silent());
     expectErrorLine(run(["recover", "secret.yaml", "-i", "fifo"]), fifo("identity file"));
     expectErrorLine(run(["recover", "secret.yaml", "-i", "/dev/urandom"]), device("/dev/urandom", "identity file"));
+  });
+
+  it("<(command) as --from-file, --from-env-file and FILE is read byte for byte; an endless one stops at the limit", { timeout: 120_000 }, () => {
+    const bash = (script: string): Run => {
+      const result = spawnSync("bash", ["-c", script, BIN, bundle], { cwd: dir.dir, encoding: "utf8", timeout: SPAWN_TIMEOUT_MS });
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+    const sealed = bash(`"$0" --keys "$1" -n shop --name db --from-file bin=<(printf '\\000\\377x') --from-env-file <(printf 'USER=admin\\n') -w piped.yaml`);
+    expect([sealed.status, sealed.stderr]).toEqual([0, ""]);
+    const recovered = run(["recover", "piped.yaml", "-i", "identity.txt"]);
+    expect(recovered.stdout).toContain(`bin: ${Buffer.from([0, 0xff, 0x78]).toString("base64")}`);
+    expect(recovered.stdout).toContain(`USER: ${Buffer.from("admin").toString("base64")}`);
+    const file = bash(`"$0" --keys "$1" <(cat secret.yaml) -w piped-file.yaml`);
+    expect([file.status, file.stderr]).toEqual([0, ""]);
+    expect(run(["recover", "piped-file.yaml", "-i", "identity.txt"]).stdout).toContain(`password: ${Buffer.from(CANARIES[0] ?? "").toString("base64")}`);
+    const endless = bash(`exec "$0" --keys "$1" -n shop --name db --from-file z=<(cat /dev/zero)`);
+    expectErrorLine(endless, /file \/dev\/fd\/\d+ is larger than Kubernetes' 1 MiB Secret limit \(1048576 bytes\): keep large files out of Secrets/);
   });
 
   it("stdin: /dev/zero and a 50 MB pipe stop at the limit", { timeout: 120_000 }, () => {

@@ -1,9 +1,8 @@
 // Audit against a fake API server: the first occurrence creates an events.k8s.io/v1 Event, repeats bump its
 // series with a merge patch (explicit Content-Type), an expired Event is created afresh, every occurrence writes
-// one JSON audit line at once while the Event is written in the background, a full event queue drops Events
-// (counted, logged once, audit lines still written), and API failures are logged, never thrown. Transient failures
-// (no answer, 5xx, 429) are retried with backoff until the retry deadline, then the Event is dropped and counted;
-// recordNow() resolves only once its Event is written or dropped.
+// one JSON audit line before its Event, and API failures are logged, never thrown. Transient failures (no answer,
+// 5xx, 429) are retried with backoff until the retry deadline (or hurry()'s), then the Event is dropped and
+// counted; recordNow() resolves only once its Event is written or dropped.
 import { afterEach, describe, expect, it } from "vitest";
 import { Audit } from "../../controller/audit.js";
 import type { AuditEvent } from "../../controller/audit.js";
@@ -33,7 +32,7 @@ interface Audited {
   release: () => void;
 }
 
-async function audited(respond: (seen: Seen) => number, opts: { hold?: boolean; capacity?: number; retryMs?: number } = {}): Promise<Audited> {
+async function audited(respond: (seen: Seen) => number, opts: { hold?: boolean; retryMs?: number } = {}): Promise<Audited> {
   const seen: Seen[] = [];
   const held: (() => void)[] = [];
   fake = await fakeApi(async (req, res) => {
@@ -55,7 +54,6 @@ async function audited(respond: (seen: Seen) => number, opts: { hold?: boolean; 
     instance: "pod-1",
     write: (l) => lines.push(l),
     metrics,
-    ...(opts.capacity === undefined ? {} : { eventQueueCapacity: opts.capacity }),
     ...(opts.retryMs === undefined ? {} : { eventRetryMs: opts.retryMs }),
   });
   return { audit, seen, lines, logs, metrics, release: () => held.splice(0).forEach((a) => a()) };
@@ -79,10 +77,7 @@ const failed: AuditEvent = {
 describe("Audit", () => {
   it("creates an Event, then bumps its series for identical repeats", async () => {
     const { audit, seen, lines } = await audited(() => 200);
-    audit.record(failed);
-    audit.record(failed);
-    audit.record(failed);
-    await expect(audit.flush(10_000)).resolves.toBe(true);
+    for (let i = 0; i < 3; i++) await audit.recordNow(failed);
     expect(seen.map((s) => s.method)).toEqual(["POST", "PATCH", "PATCH"]);
     const created = seen[0];
     expect(created?.path).toBe("/apis/events.k8s.io/v1/namespaces/app/events");
@@ -113,18 +108,15 @@ describe("Audit", () => {
 
   it("starts a new Event when the old one expired, and one per distinct note", async () => {
     const { audit, seen } = await audited((s) => (s.method === "PATCH" ? 404 : 201));
-    audit.record(failed);
-    audit.record(failed);
-    await audit.flush(10_000);
-    audit.record({ ...failed, note: "wrong-scope: moved" });
-    await audit.flush(10_000);
+    await audit.recordNow(failed);
+    await audit.recordNow(failed);
+    await audit.recordNow({ ...failed, note: "wrong-scope: moved" });
     expect(seen.map((s) => s.method)).toEqual(["POST", "PATCH", "POST", "POST"]);
   });
 
   it("never throws: an API failure is logged with the status and the server's message", async () => {
     const { audit, lines, logs } = await audited(() => 403);
-    expect(() => audit.record(failed)).not.toThrow();
-    await expect(audit.flush(10_000)).resolves.toBe(true);
+    await expect(audit.recordNow(failed)).resolves.toBeUndefined();
     expect(lines).toHaveLength(1);
     expect(logs.map((l) => JSON.parse(l) as { msg: string; error: string })).toEqual([
       expect.objectContaining({ msg: "Event dropped (the audit line was written)", error: "HTTP 403: nope" }),
@@ -144,65 +136,30 @@ describe("Audit", () => {
 
   it("drops an Event still failing at the retry deadline, and counts it", async () => {
     const { audit, seen, logs, metrics } = await audited(() => 503, { retryMs: 1_000 });
-    audit.record(failed);
-    await expect(audit.flush(10_000)).resolves.toBe(true);
+    await audit.recordNow(failed);
     expect(seen.length).toBeGreaterThan(1);
     expect(await dropped(metrics)).toBe(1);
     expect(logs.some((l) => (JSON.parse(l) as { msg: string }).msg === "Event dropped (the audit line was written)")).toBe(true);
   });
 
-  it("writes the audit line before the Event, without waiting for the API server", async () => {
+  it("writes the audit line before the Event, and resolves only once the Event is written", async () => {
     const { audit, seen, lines, release } = await audited(() => 201, { hold: true });
-    audit.record(failed);
-    expect(lines).toHaveLength(1); // synchronously: the audit line is the record
-    expect(seen).toEqual([]);
+    let done = false;
+    const recording = audit.recordNow(failed).then(() => (done = true));
+    expect(lines).toHaveLength(1); // synchronously: the audit line is out before the Event is sent
     await waitUntil(() => seen.length === 1);
+    expect(done).toBe(false); // the Event's answer is held back
     release();
-    await expect(audit.flush(10_000)).resolves.toBe(true);
+    await recording;
+    expect(seen.map((s) => s.method)).toEqual(["POST"]);
   });
 
-  it("writes distinct Events in parallel, and repeats of one series strictly one after another", async () => {
-    const { audit, seen, release } = await audited(() => 201, { hold: true });
-    const other = { ...failed, regarding: { ...failed.regarding, name: "web", uid: "u-2" } };
-    audit.record(failed);
-    audit.record(failed);
-    audit.record(other);
-    // Two writers: the first Event of each series is in flight; the repeat waits for its series' first.
-    await waitUntil(() => seen.length === 2);
-    expect(seen.map((s) => `${s.method} ${(s.body.regarding as { name: string }).name}`).sort()).toEqual(["POST db", "POST web"]);
-    release();
-    await waitUntil(() => seen.length === 3);
-    expect(seen[2]?.method).toBe("PATCH");
-    release();
-    await expect(audit.flush(10_000)).resolves.toBe(true);
-  });
-
-  it("drops Events past the queue's capacity: counted, logged once, audit lines still written", async () => {
-    const { audit, seen, lines, logs, metrics, release } = await audited(() => 201, { hold: true, capacity: 1 });
-    const objects = ["a", "b", "c", "d", "e"].map((n) => ({ ...failed, regarding: { ...failed.regarding, name: n, uid: n } }));
-    for (const e of objects) audit.record(e);
-    // Two are being written, one waits, two do not fit.
-    expect(lines).toHaveLength(5);
-    expect(await dropped(metrics)).toBe(2);
-    const warnings = logs.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.msg.startsWith("event queue full"));
-    expect(warnings.map((w) => w.level)).toEqual(["warn", "debug"]);
-    await waitUntil(() => seen.length === 2);
-    release();
-    await waitUntil(() => seen.length === 3);
-    release();
-    await expect(audit.flush(10_000)).resolves.toBe(true);
-    expect(seen.map((s) => (s.body.regarding as { name: string }).name).sort()).toEqual(["a", "b", "c"]);
-  });
-
-  it("flush gives up at its deadline, saying how many Events were left", async () => {
-    const { audit, seen, logs, release } = await audited(() => 201, { hold: true });
-    audit.record(failed);
-    await waitUntil(() => seen.length === 1);
-    await expect(audit.flush(50)).resolves.toBe(false);
-    expect(logs.map((l) => JSON.parse(l) as { msg: string; pending: number })).toContainEqual(
-      expect.objectContaining({ msg: "Events not written before the deadline", pending: 1 }),
-    );
-    release();
-    await expect(audit.flush(10_000)).resolves.toBe(true);
+  it("hurry(): an Event being retried gives up at the shutdown deadline, counted", async () => {
+    const { audit, seen, metrics } = await audited(() => 503); // would retry for a minute
+    const recording = audit.recordNow(failed);
+    await waitUntil(() => seen.length >= 1);
+    audit.hurry(Date.now() + 300);
+    await recording;
+    expect(await dropped(metrics)).toBe(1);
   });
 });

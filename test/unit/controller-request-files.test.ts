@@ -83,7 +83,7 @@ describe("FileRequests", () => {
   const audited: AuditEvent[] = [];
   const files = new FileRequests({
     keys: { privateKeys: () => [oldKey, newKey], publicKeys: () => [publicKeyOf(newKey)] },
-    audit: { record: async (e) => void audited.push(e) },
+    audit: { recordNow: async (e) => void audited.push(e) },
     log: createLogger("error", () => undefined),
   });
   const request = (spec: SealRequestSpec): SealRequest => ({

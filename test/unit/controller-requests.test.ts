@@ -1,8 +1,13 @@
 // SealRequestHandler against a fake API server: which requests it takes (Rotate only in its own namespace, file
 // requests in any watched one, nothing with a phase), how it writes answers (merge patch with an explicit
 // Content-Type; an answer refused as too large becomes a Failed status saying so; transient failures are retried),
-// and that it deletes finished Verify/Reencrypt requests after their time-to-live, guarded by their uid.
+// that a request's Event is written before its status (and a request whose Event the lease fence refused is left
+// to the next leader), and that it deletes finished Verify/Reencrypt requests after their time-to-live, guarded by
+// their uid.
 import { afterEach, describe, expect, it } from "vitest";
+import { setTimeout as later } from "node:timers/promises";
+import type { AuditEvent } from "../../controller/audit.js";
+import { NotLeaderError } from "../../controller/fenced-kubeconfig.js";
 import { SealRequestHandler } from "../../controller/requests.js";
 import { createLogger } from "../../controller/log.js";
 import { generateKey, publicKeyOf, seal } from "../../src/index.js";
@@ -51,13 +56,16 @@ async function serve(items: SealRequest[], respond: (call: Call, calls: Call[]) 
   return calls;
 }
 
-function start(rotated: string[], watchNamespaces: string[] = []): SealRequestHandler {
+type RecordNow = (e: AuditEvent) => Promise<void>;
+
+function start(rotated: string[], watchNamespaces: string[] = [], recordNow: RecordNow = async () => undefined, rotateFails = false): SealRequestHandler {
   handler = new SealRequestHandler({
     kc: (fake as FakeApi).kc,
     namespace: "ctl",
     watchNamespaces,
     keys: {
       rotateNow: async (reason) => {
+        if (rotateFails) throw new Error("key Secret could not be written");
         rotated.push(reason);
         return [publicKeyOf(key)];
       },
@@ -65,7 +73,7 @@ function start(rotated: string[], watchNamespaces: string[] = []): SealRequestHa
       privateKeys: () => [key],
       publicKeys: () => [publicKeyOf(key)],
     },
-    audit: { record: async () => undefined },
+    audit: { recordNow },
     log: createLogger("error", () => undefined),
   });
   return handler;
@@ -104,6 +112,44 @@ describe("SealRequestHandler", () => {
     const verify = calls.find((c) => c.path.includes("/verify/"))?.body["status"];
     expect(verify).toMatchObject({ phase: "Complete", results: [{ index: 0, object: "shop/db", ok: true, keyIds: [key.id] }] });
     expect(JSON.stringify(calls)).not.toContain("canary-");
+  });
+
+  it("writes a request's Event before its status; a request whose Event the lease fence refused gets no status", async () => {
+    const order: string[] = [];
+    const calls = await serve(
+      [request("verify", "shop", { action: "Verify", objects: [file] }), request("fenced", "shop", { action: "Verify", objects: [file] })],
+      (call) => (order.push(`status ${call.path.split("/")[7] ?? ""}`), 200),
+    );
+    const recordNow: RecordNow = async (e) => {
+      if (e.regarding.name === "fenced") throw new NotLeaderError("POST");
+      await later(100); // a slow Event write: a status sent without waiting for it would arrive first
+      order.push(`event ${e.regarding.name}`);
+    };
+    await start([], ["shop"], recordNow).start();
+    await until("the answer", () => calls.length >= 1);
+    await handler?.idle();
+    expect(order).toEqual(["event verify", "status verify"]);
+  });
+
+  it("records a Rotate that failed on an error and a refused Retire, each before its Failed status", async () => {
+    const order: string[] = [];
+    const calls = await serve(
+      [request("rotate", "ctl", { action: "Rotate" }), request("retire", "ctl", { action: "Retire" })],
+      (call) => (order.push(`status ${call.path.split("/")[7] ?? ""}`), 200),
+    );
+    const recordNow: RecordNow = async (e) => {
+      await later(100); // a slow Event write: a status sent without waiting for it would arrive first
+      order.push(`${e.reason} ${e.regarding.name}: ${e.note}`);
+    };
+    await start([], [], recordNow, true).start();
+    await until("both answers", () => calls.length >= 2);
+    await handler?.idle();
+    expect(order).toEqual([
+      "RotateFailed rotate: key Secret could not be written",
+      "status rotate",
+      "RetireFailed retire: spec.keyId is required for Retire: set it to the id of the key to retire",
+      "status retire",
+    ]);
   });
 
   it("answers a Rotate while a big Verify is still under way (key and file requests run in separate lanes)", async () => {
