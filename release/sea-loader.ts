@@ -3,15 +3,16 @@
 // CLI is therefore bundled in chunks (scripts/dist/bundle.ts: esbuild's code splitting, each `await import()` a
 // boundary) stored as SEA assets, each with V8's code cache made at build time for the same Node, and evaluated
 // when first required (release/chunk-loader.ts).
-import { getAsset, getAssetKeys } from "node:sea";
+import { getAssetKeys, getRawAsset } from "node:sea";
 import { chunkLoader } from "./chunk-loader.js";
 import { cacheAssetOf, MAIN_CHUNK } from "./chunks.js";
 
 const assets = new Set(getAssetKeys());
+// getRawAsset: the bytes inside the executable, read here and never written, without getAsset's copy of each.
 const load = chunkLoader(
   {
-    source: (chunk) => getAsset(chunk, "utf8"),
-    cachedData: (chunk) => (assets.has(cacheAssetOf(chunk)) ? Buffer.from(getAsset(cacheAssetOf(chunk))) : undefined),
+    source: (chunk) => Buffer.from(getRawAsset(chunk)).toString("utf8"),
+    cachedData: (chunk) => (assets.has(cacheAssetOf(chunk)) ? Buffer.from(getRawAsset(cacheAssetOf(chunk))) : undefined),
   },
   require,
 );
