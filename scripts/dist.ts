@@ -9,7 +9,7 @@
 // Runs on the pinned Node (npm scripts put it first on PATH): the SEA blob and its code cache are made by the
 // Node that runs them.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,7 @@ import { makeArchive, type Archive } from "./dist/archive.ts";
 import { bundleChunks, bundleLoader } from "./dist/bundle.ts";
 import { krewManifest } from "./dist/krew.ts";
 import { injectBlob, makeBlob } from "./dist/sea.ts";
+import { TRAINING_BUNDLE, warmCodeCaches } from "./dist/warm-cache.ts";
 import { cacheRoot, hostTarget, nodeBinary, TARGETS, targetNamed, type Target } from "./dist/targets.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -27,14 +28,14 @@ const NODE_VERSION = pkg.devDependencies["node"] ?? "";
 const DEFAULT_BASE_URL = `https://github.com/kubectl-seal/kubectl-seal/releases/download/v${pkg.version}`;
 
 /** What the executable is made from: a change to any of these builds a new one. */
-const SOURCES = ["src", "commands", "release", "scripts/dist", "scripts/dist.ts", "package.json", "package-lock.json"];
+const SOURCES = ["src", "commands", "release", "scripts/dist", "scripts/dist.ts", TRAINING_BUNDLE, "package.json", "package-lock.json"];
 
 function sourceHash(): string {
   const hash = createHash("sha256").update(`node ${NODE_VERSION}\n`);
   const add = (path: string): void => {
     const full = join(root, path);
     if (!existsSync(full)) return;
-    if (path.endsWith(".ts") || path.endsWith(".json")) {
+    if (statSync(full).isFile()) {
       hash.update(`${path}\n`).update(readFileSync(full));
       return;
     }
@@ -56,7 +57,8 @@ async function buildExecutables(targets: readonly Target[], dir: string): Promis
   try {
     for (const target of targets) {
       const isHost = target === host;
-      const blob = makeBlob({ chunks, loader, codeCache: isHost, dir: join(scratch, isHost ? "host" : "portable") });
+      const warmCaches = isHost ? await warmCodeCaches(root, chunks, join(scratch, "warm")) : undefined;
+      const blob = makeBlob({ chunks, loader, codeCache: isHost, ...(warmCaches === undefined ? {} : { warmCaches }), dir: join(scratch, isHost ? "host" : "portable") });
       const out = join(dir, target.name, target.executable);
       process.stderr.write(`dist: ${target.name}: ${out}\n`);
       await injectBlob(isHost ? process.execPath : nodeBinary(target, NODE_VERSION), blob, out, target);

@@ -1,27 +1,18 @@
-// Key bundles: the public side of a key set, signed with a long-lived Ed25519 identity (tweetnacl) so a client
-// can trust a bundle it did not fetch itself. Signed bytes (docs/FORMAT.md "Key bundle"):
+// Key bundles: the public side of a key set, signed with a long-lived Ed25519 identity so a client can trust a
+// bundle it did not fetch itself. Signed bytes (docs/FORMAT.md "Key bundle"):
 //   "seal.dev/v1alpha1 key bundle\n" + JSON.stringify({ signer, issued, keys: [{ id, type, recipient, created, expires }] })
-// with exactly that key order and `expires: null` for a key without expiry.
+// with exactly that key order and `expires: null` for a key without expiry. Checking a bundle needs only
+// node:crypto; signing one (bundle-sign.ts) uses tweetnacl, which `kubectl seal` therefore never loads.
 import { createHash, createPublicKey, verify } from "node:crypto";
-import nacl from "tweetnacl";
-import { decodeBase64, encodeBase64 } from "./base64.js";
+import { decodeBase64 } from "./base64.js";
 import { BundleError } from "./errors.js";
-import { keyIdOf, keyTypeOf, publicKeyOf } from "./keys.js";
+import { keyIdOf, keyTypeOf } from "./keys.js";
 import { API_VERSION, type KeyBundle, type PublicKey } from "./types.js";
 
 const DOMAIN = `${API_VERSION} key bundle\n`;
-
-export interface Signer {
-  /** Base64 Ed25519 public key (32 bytes). */
-  publicKey: string;
-  /** tweetnacl secret key (64 bytes: seed + public key). Never logged. */
-  secretKey: Uint8Array;
-}
-
-export function generateSigner(): Signer {
-  const pair = nacl.sign.keyPair();
-  return { publicKey: encodeBase64(pair.publicKey), secretKey: pair.secretKey };
-}
+/** Ed25519 sizes (RFC 8032): tweetnacl's nacl.sign.publicKeyLength and signatureLength. */
+const ED25519_PUBLIC_KEY_BYTES = 32;
+const ED25519_SIGNATURE_BYTES = 64;
 
 /** The exact bytes a bundle signature covers. */
 export function bundleSigningBytes(bundle: Pick<KeyBundle, "signer" | "issued" | "keys">): Uint8Array {
@@ -29,20 +20,10 @@ export function bundleSigningBytes(bundle: Pick<KeyBundle, "signer" | "issued" |
   return new TextEncoder().encode(DOMAIN + JSON.stringify({ signer: bundle.signer, issued: bundle.issued, keys }));
 }
 
-export function signBundle(keys: readonly PublicKey[], signerSecretKey: Uint8Array, issued: string = new Date().toISOString()): KeyBundle {
-  if (signerSecretKey.length !== nacl.sign.secretKeyLength) {
-    throw new BundleError("the signing key is not a 64-byte Ed25519 secret key", "use the identity made by generateSigner()");
-  }
-  const signer = encodeBase64(nacl.sign.keyPair.fromSecretKey(signerSecretKey).publicKey);
-  const unsigned = { signer, issued, keys: keys.map(publicKeyOf) };
-  const signature = encodeBase64(nacl.sign.detached(bundleSigningBytes(unsigned), signerSecretKey));
-  return { apiVersion: API_VERSION, kind: "KeyBundle", ...unsigned, signature };
-}
-
 /** "SHA256:" + unpadded base64 of SHA-256 over the raw 32-byte public key, like ssh-keygen -l. */
 export function fingerprintOf(signerPublicKey: string): string {
   const raw = decodeBase64(signerPublicKey);
-  if (raw?.length !== nacl.sign.publicKeyLength) {
+  if (raw?.length !== ED25519_PUBLIC_KEY_BYTES) {
     throw new BundleError("the signer is not a base64 Ed25519 public key", "check the pinned signer value");
   }
   return `SHA256:${createHash("sha256").update(raw).digest("base64").replace(/=+$/, "")}`;
@@ -55,7 +36,7 @@ export function fingerprintOf(signerPublicKey: string): string {
 export function verifyBundle(doc: unknown, pinnedSigner?: string): KeyBundle {
   const bundle = bundleShape(doc);
   const signer = decodeBase64(bundle.signer);
-  if (signer?.length !== nacl.sign.publicKeyLength) {
+  if (signer?.length !== ED25519_PUBLIC_KEY_BYTES) {
     throw new BundleError("key bundle: signer is not a base64 Ed25519 public key", "fetch the bundle again");
   }
   if (pinnedSigner !== undefined && pinnedSigner !== bundle.signer) {
@@ -65,7 +46,7 @@ export function verifyBundle(doc: unknown, pinnedSigner?: string): KeyBundle {
     );
   }
   const signature = decodeBase64(bundle.signature);
-  if (signature?.length !== nacl.sign.signatureLength || !verifyEd25519(bundleSigningBytes(bundle), signature, signer)) {
+  if (signature?.length !== ED25519_SIGNATURE_BYTES || !verifyEd25519(bundleSigningBytes(bundle), signature, signer)) {
     throw new BundleError(
       `key bundle signed by ${fingerprintOf(bundle.signer)} has an invalid signature`,
       "the bundle was altered after signing; fetch it again from the cluster",

@@ -18,6 +18,7 @@ export {
 export { seal, sealingRecipients, type SealOptions } from "./seal.js";
 export { mergeSealed } from "./merge.js";
 export { unseal } from "./unseal.js";
-export { generateSigner, signBundle, verifyBundle, fingerprintOf, bundleSigningBytes, type Signer } from "./bundle.js";
+export { verifyBundle, fingerprintOf, bundleSigningBytes } from "./bundle.js";
+export { generateSigner, signBundle, type Signer } from "./bundle-sign.js";
 export { isDataKey, isNamespace, isObjectName } from "./names.js";
 export { decodeBase64, encodeBase64 } from "./base64.js";

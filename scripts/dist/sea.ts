@@ -19,6 +19,8 @@ export interface BlobOptions {
   loader: string;
   /** V8 code caches, valid only for the Node that builds them: the host's own target. */
   codeCache: boolean;
+  /** Caches made after running a seal (scripts/dist/warm-cache.ts), used instead of the top-level cache. */
+  warmCaches?: ReadonlyMap<string, Buffer>;
   /** Scratch folder for the blob's inputs. */
   dir: string;
 }
@@ -33,7 +35,7 @@ export function makeBlob(o: BlobOptions): string {
     assets[chunk.name] = file;
     if (o.codeCache) {
       const cacheFile = `${file}.cache`;
-      writeFileSync(cacheFile, new Script(wrapChunk(chunk.source), { filename: chunk.name }).createCachedData());
+      writeFileSync(cacheFile, o.warmCaches?.get(chunk.name) ?? new Script(wrapChunk(chunk.source), { filename: chunk.name }).createCachedData());
       assets[cacheAssetOf(chunk.name)] = cacheFile;
     }
   }

@@ -7,7 +7,7 @@
 import nacl from "tweetnacl";
 import { decodeBase64, encodeBase64 } from "../base64.js";
 import { InputError } from "../errors.js";
-import type { Signer } from "../bundle.js";
+import type { Signer } from "../bundle-sign.js";
 
 const SIGNER_LINE = /^#\s*signer:\s*(\S+)\s*$/;
 

@@ -14,10 +14,6 @@ import { runSeal, type SealFlags } from "./seal-run.js";
 export async function runSealFast(argv: readonly string[]): Promise<boolean> {
   const parsed = parsePlain(argv);
   if (parsed === undefined) return false;
-  // As oclif's Command module does: stdout closed early (`kubectl seal ... | head`) is not an error.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
-  });
   try {
     await runSeal(parsed.files, parsed.flags, (line) => process.stderr.write(`${line}\n`));
   } catch (error) {

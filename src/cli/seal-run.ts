@@ -8,6 +8,7 @@ import { KUBESEAL_SCOPES, parseScope } from "../scope.js";
 import { seal } from "../seal.js";
 import { sealingKeysOf, type KeySourceFlags } from "./key-source.js";
 import { sealedOutput } from "./sealed-output.js";
+import { writeStdout } from "./stdout.js";
 import { secretsToSeal } from "./secret-sources.js";
 import { writeFileAtomic } from "./write-file.js";
 
@@ -65,17 +66,6 @@ export async function runSeal(files: readonly string[], flags: SealFlags, note: 
   }
   await writeFileAtomic(target, text);
   if (flags.commit) await commit(target, flags.message ?? defaultMessage(sealed), note);
-}
-
-/** Writes to stdout; false once the reader has gone (EPIPE), which is not an error: the reader took what it wanted. */
-function writeStdout(text: string): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    process.stdout.write(text, (error) => {
-      if (error === undefined || error === null) resolve(true);
-      else if ((error as NodeJS.ErrnoException).code === "EPIPE") resolve(false);
-      else reject(error);
-    });
-  });
 }
 
 async function commit(file: string, message: string, note: (line: string) => void): Promise<void> {
