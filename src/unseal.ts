@@ -3,7 +3,7 @@
 // (untrusted) sealedTo hint suggests.
 import { Decrypter } from "age-encryption";
 import { decodeBase64 } from "./base64.js";
-import { UnsealError } from "./errors.js";
+import { OpenerUnavailableError, UnsealError } from "./errors.js";
 import { NO_MATCH, openAgeFile } from "./age/decrypt.js";
 import { NativeHybridIdentity, nativeHybridAvailable } from "./age/hybrid-identity.js";
 import { NativeX25519Identity } from "./age/x25519-identity.js";
@@ -42,10 +42,40 @@ function openerFor(key: PrivateKey): Opener {
   return open;
 }
 
+/**
+ * Opens one value with the first of `keys` that has a stanza in it: the plaintext and that key's id, or undefined
+ * when none does. Throws (any Error) when a key's stanza is there but the bytes fail authentication. The CPU-heavy
+ * step of unsealing (one key agreement per stanza and key), so the controller runs it on worker threads.
+ */
+export type ValueOpener = (file: Uint8Array, keys: readonly PrivateKey[]) => Promise<OpenedValue | undefined>;
+export interface OpenedValue {
+  plaintext: Uint8Array;
+  keyId: string;
+}
+
+/** The ValueOpener that runs here, on the calling thread. */
+export async function openValue(file: Uint8Array, keys: readonly PrivateKey[]): Promise<OpenedValue | undefined> {
+  for (const key of keys) {
+    try {
+      return { plaintext: await openerFor(key)(file), keyId: key.id };
+    } catch (cause) {
+      if (cause instanceof Error && cause.message === NO_MATCH) continue;
+      throw cause;
+    }
+  }
+  return undefined;
+}
+
+export interface UnsealOptions {
+  /** Opens each value (default openValue, on this thread); the controller passes its worker pool's. */
+  openValue?: ValueOpener;
+}
+
 /** The Secret inside `sealed`, and the ids of the keys that opened it. */
 export async function unseal(
   sealed: SealedSecret,
   keys: readonly PrivateKey[],
+  options: UnsealOptions = {},
 ): Promise<{ secret: PlainSecret; keyIds: string[] }> {
   const problem = sealedSecretProblem(sealed);
   const object = `SealedSecret ${describeObject(sealed?.metadata?.namespace, sealed?.metadata?.name)}`;
@@ -81,7 +111,7 @@ export async function unseal(
     if (index > 0) await new Promise((resolve) => setImmediate(resolve));
     const where = `${object} key ${dataKey}`;
     const hinted = getOwn(sealed.spec.sealedTo, dataKey) ?? [];
-    const { plaintext, keyId } = await open(file, orderedKeys(keys, hinted), hinted, where, dataKey);
+    const { plaintext, keyId } = await open(options.openValue ?? openValue, file, orderedKeys(keys, hinted), hinted, where, dataKey);
     const parts = splitPlaintext(plaintext);
     if (parts === undefined) {
       throw new UnsealError("malformed", `${where}: the value has no kubectl-seal binding line`, "it was not sealed by kubectl seal; reseal it", { dataKey });
@@ -100,20 +130,21 @@ function orderedKeys(keys: readonly PrivateKey[], hinted: readonly string[]): Pr
 }
 
 async function open(
+  opener: ValueOpener,
   file: Uint8Array,
   keys: readonly PrivateKey[],
   hinted: readonly string[],
   where: string,
   dataKey: string,
-): Promise<{ plaintext: Uint8Array; keyId: string }> {
-  for (const key of keys) {
-    try {
-      return { plaintext: await openerFor(key)(file), keyId: key.id };
-    } catch (cause) {
-      if (cause instanceof Error && cause.message === NO_MATCH) continue;
-      throw new UnsealError("tampered", `${where}: the ciphertext fails authentication`, "the object was altered; reseal the value", { cause, dataKey });
-    }
+): Promise<OpenedValue> {
+  let opened: OpenedValue | undefined;
+  try {
+    opened = await opener(file, keys);
+  } catch (cause) {
+    if (cause instanceof OpenerUnavailableError) throw cause; // the opener could not run (a worker thread died): not the value's fault
+    throw new UnsealError("tampered", `${where}: the ciphertext fails authentication`, "the object was altered; reseal the value", { cause, dataKey });
   }
+  if (opened !== undefined) return opened;
   // No key recognised a stanza. If the value claims to be sealed to a key we hold, that key's stanza was altered.
   const held = keys.filter((k) => hinted.includes(k.id)).map((k) => k.id);
   if (held.length > 0) {
