@@ -1,12 +1,9 @@
 // Unsealing: open each value with the private keys, then check its binding line against the object it sits in.
-// This is the controller's hot path, so openers (native identities) are cached per key and tried in the order the
-// (untrusted) sealedTo hint suggests.
-import { Decrypter } from "age-encryption";
+// This is the controller's hot path, so openers (native identities) are cached per key (age/open-value.ts) and
+// tried in the order the (untrusted) sealedTo hint suggests.
 import { decodeBase64 } from "./base64.js";
 import { OpenerUnavailableError, UnsealError } from "./errors.js";
-import { NO_MATCH, openAgeFile } from "./age/decrypt.js";
-import { NativeHybridIdentity, nativeHybridAvailable } from "./age/hybrid-identity.js";
-import { NativeX25519Identity } from "./age/x25519-identity.js";
+import { openValue, type OpenedValue, type ValueOpener } from "./age/open-value.js";
 import { describeObject } from "./names.js";
 import { bindingLine, splitPlaintext, type BindingTarget } from "./scope.js";
 import { sealedSecretProblem } from "./sealed-manifest.js";
@@ -14,57 +11,7 @@ import { SCOPES, type PlainSecret, type PrivateKey, type Scope, type SealedSecre
 import { armoredError, checkObjectLimits, checkStanzaTotal, countStanzas, isArmored } from "./unseal-limits.js";
 import { getOwn, setOwn } from "./records.js";
 
-const CACHE_LIMIT = 256;
-
-/** Opens one age file with one key: the plaintext, or Error(NO_MATCH) when the file has no stanza for the key. */
-type Opener = (file: Uint8Array) => Uint8Array | Promise<Uint8Array>;
-
-/** key id -> opener holding that one key, built once; the identity string guards against a reused id. */
-const openers = new Map<string, { identity: string; open: Opener }>();
-
-function openerFor(key: PrivateKey): Opener {
-  const cached = openers.get(key.id);
-  if (cached !== undefined && cached.identity === key.identity) return cached.open;
-  // Both key types through node:crypto, whole files too (native X25519 and ML-KEM-768, src/age/decrypt.ts): typage's
-  // own identities and Decrypter are several times slower (WebCrypto import per file, pure-JS ML-KEM, Web Streams);
-  // test/unit/age-*.test.ts cross-check them against typage. Without ML-KEM in node:crypto, typage it is.
-  let open: Opener;
-  if (key.type === "x25519" || nativeHybridAvailable) {
-    const identity = key.type === "x25519" ? new NativeX25519Identity(key.identity) : new NativeHybridIdentity(key.identity);
-    open = (file) => openAgeFile(file, identity);
-  } else {
-    const decrypter = new Decrypter();
-    decrypter.addIdentity(key.identity);
-    open = (file) => decrypter.decrypt(file);
-  }
-  if (openers.size >= CACHE_LIMIT) openers.clear();
-  openers.set(key.id, { identity: key.identity, open });
-  return open;
-}
-
-/**
- * Opens one value with the first of `keys` that has a stanza in it: the plaintext and that key's id, or undefined
- * when none does. Throws (any Error) when a key's stanza is there but the bytes fail authentication. The CPU-heavy
- * step of unsealing (one key agreement per stanza and key), so the controller runs it on worker threads.
- */
-export type ValueOpener = (file: Uint8Array, keys: readonly PrivateKey[]) => Promise<OpenedValue | undefined>;
-export interface OpenedValue {
-  plaintext: Uint8Array;
-  keyId: string;
-}
-
-/** The ValueOpener that runs here, on the calling thread. */
-export async function openValue(file: Uint8Array, keys: readonly PrivateKey[]): Promise<OpenedValue | undefined> {
-  for (const key of keys) {
-    try {
-      return { plaintext: await openerFor(key)(file), keyId: key.id };
-    } catch (cause) {
-      if (cause instanceof Error && cause.message === NO_MATCH) continue;
-      throw cause;
-    }
-  }
-  return undefined;
-}
+export { openValue, type OpenedValue, type ValueOpener };
 
 export interface UnsealOptions {
   /** Opens each value (default openValue, on this thread); the controller passes its worker pool's. */
