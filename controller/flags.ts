@@ -39,7 +39,7 @@ export const USAGE = `Usage: kubectl-seal-controller [flags]   (each flag also f
   --metrics-addr ADDR          /healthz, /readyz and /metrics listen address (default :8080; :0 picks a free port)
   --log-level LEVEL            ${LEVELS.join(", ")} (default info)
   --workers N                  SealedSecrets reconciled in parallel (default ${DEFAULT_WORKERS})
-  --unseal-threads N           threads that open sealed values, namespaces in turn (default: CPUs - 1, from 1 to 4)
+  --unseal-threads N           threads that open sealed values, namespaces in turn (default: CPUs - 1, from 1 to 2)
   --bitnami-keys-namespace NS  read Bitnami Sealed Secrets' keys there to answer Migrate requests (default: off)`;
 
 /** Thrown for a bad flag value; main prints its message and the usage, and exits 2. */

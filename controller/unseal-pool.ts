@@ -9,14 +9,17 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { OpenerUnavailableError } from "../src/errors.js";
 import type { PrivateKey } from "../src/types.js";
-import type { OpenedValue, ValueOpener } from "../src/unseal.js";
+import type { OpenedValue, ValueOpener } from "../src/age/open-value.js";
 import { FairLanes } from "./fair-lanes.js";
 import type { Logger } from "./log.js";
 import type { OpenReply, OpenTask } from "./unseal-worker.js";
 
-/** One less than the CPUs Node sees (the event loop keeps one), at least 1; more threads than that only contend. */
+/**
+ * One less than the CPUs Node sees (the event loop keeps one), from 1 to 2: more threads than CPUs only contend,
+ * and each thread holds ~20 MiB (a V8 isolate and the age code) inside the Deployment's 256 MiB.
+ */
 export function defaultUnsealThreads(): number {
-  return Math.max(1, Math.min(4, availableParallelism() - 1));
+  return Math.max(1, Math.min(2, availableParallelism() - 1));
 }
 
 interface Waiting {

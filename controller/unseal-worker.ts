@@ -1,8 +1,9 @@
 // A thread of the unseal pool (unseal-pool.ts): opens one age value at a time with the keys it is sent, off the
-// controller's event loop. It only runs openValue (src/unseal.ts); every check of what the value means (binding
+// controller's event loop. It only runs openValue (src/age/open-value.ts, which loads no more than it needs: each
+// thread costs memory in the Deployment's 256 MiB); every check of what the value means (binding
 // line, scope, limits) stays on the main thread. Plaintext goes back in a transferred buffer, never to a log.
 import { parentPort } from "node:worker_threads";
-import { openValue } from "../src/unseal.js";
+import { openValue } from "../src/age/open-value.js";
 import type { PrivateKey } from "../src/types.js";
 
 /** main thread -> worker */
