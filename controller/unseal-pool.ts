@@ -22,6 +22,8 @@ export function defaultUnsealThreads(): number {
   return Math.max(1, Math.min(2, availableParallelism() - 1));
 }
 
+const RESTART_MAX_MS = 30_000;
+
 interface Waiting {
   task: OpenTask;
   resolve: (opened: OpenedValue | undefined) => void;
@@ -31,6 +33,8 @@ interface Waiting {
 interface Thread {
   worker: Worker;
   busy: Waiting | undefined;
+  /** False from its exit until its replacement starts: given nothing meanwhile. */
+  alive: boolean;
 }
 
 export class UnsealPool {
@@ -38,6 +42,8 @@ export class UnsealPool {
   private readonly threads: Thread[] = [];
   private nextId = 0;
   private closed = false;
+  /** Threads that stopped since one last answered: a thread that cannot even start is not restarted in a loop. */
+  private exitsInARow = 0;
 
   constructor(
     threads: number,
@@ -64,7 +70,7 @@ export class UnsealPool {
   /** Gives waiting values to idle threads, lanes in turn. */
   private dispatch(): void {
     for (const thread of this.threads) {
-      if (thread.busy !== undefined) continue;
+      if (thread.busy !== undefined || !thread.alive) continue;
       const next = this.lanes.shift();
       if (next === undefined) return;
       thread.busy = next;
@@ -74,26 +80,33 @@ export class UnsealPool {
 
   private start(): Thread {
     const worker = new Worker(this.script);
-    const thread: Thread = { worker, busy: undefined };
+    const thread: Thread = { worker, busy: undefined, alive: true };
     worker.unref(); // an idle pool never keeps the process alive
     worker.on("message", (reply: OpenReply) => {
       const waiting = thread.busy;
       if (waiting === undefined || waiting.task.id !== reply.id) return;
       thread.busy = undefined;
+      this.exitsInARow = 0;
       if ("plaintext" in reply) waiting.resolve({ plaintext: reply.plaintext, keyId: reply.keyId });
       else if ("noMatch" in reply) waiting.resolve(undefined);
       else waiting.reject(new Error(reply.error));
       this.dispatch();
     });
-    // A thread that dies fails only the value it held, as retryable, and is replaced.
+    // A thread that dies fails only the value it held, as retryable, and is replaced, after a delay that grows
+    // while threads keep dying without answering.
     worker.on("error", (err) => this.log.error("unseal thread failed", { error: err.message }));
     worker.on("exit", (code) => {
+      thread.alive = false;
       thread.busy?.reject(new OpenerUnavailableError(`the unseal thread stopped (exit code ${code})`));
       thread.busy = undefined;
-      const index = this.threads.indexOf(thread);
-      if (this.closed || index < 0) return;
-      this.threads[index] = this.start();
-      this.dispatch();
+      if (this.closed) return;
+      const delayMs = Math.min(RESTART_MAX_MS, 2 ** Math.min(this.exitsInARow++, 10) * 100);
+      setTimeout(() => {
+        const index = this.threads.indexOf(thread);
+        if (this.closed || index < 0) return;
+        this.threads[index] = this.start();
+        this.dispatch();
+      }, delayMs).unref();
     });
     return thread;
   }
