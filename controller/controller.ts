@@ -13,6 +13,7 @@ import type { Metrics } from "./metrics.js";
 import { WorkQueue } from "./queue.js";
 import { Reconciler, keyOf } from "./reconcile.js";
 import { SealRequestHandler } from "./requests.js";
+import { UnsealPool } from "./unseal-pool.js";
 
 // Every SealedSecret is looked at again this often, as a safety net for anything a watch could not tell us.
 const RESYNC_MS = 10 * 60_000;
@@ -31,6 +32,8 @@ export interface TermOptions {
   watchNamespaces: string[];
   rotationPeriodMs: number;
   workers: number;
+  /** Worker threads that open sealed values (unseal-pool.ts). */
+  unsealThreads: number;
   /** False once this replica may have lost leadership (leader.ts); writes are fenced by `kc` itself. */
   holdsLease?: () => boolean;
   /** Where Bitnami's keys are, for Migrate requests (--bitnami-keys-namespace); unset: Migrate is refused. */
@@ -64,6 +67,7 @@ export class LeaderTerm {
   private resync: NodeJS.Timeout | undefined;
   private stopped = false;
   private workers: Promise<void> | undefined;
+  private pool: UnsealPool | undefined;
 
   constructor(private readonly o: TermOptions) {
     this.keys = new KeyManager({
@@ -123,6 +127,8 @@ export class LeaderTerm {
     if (this.stopped) return;
     this.resync = setInterval(() => this.enqueueAll(), RESYNC_MS);
     this.resync.unref();
+    const pool = new UnsealPool(this.o.unsealThreads, this.o.log.with({ component: "unseal-pool" }));
+    this.pool = pool;
     const reconciler = new Reconciler({
       kc: this.o.kc,
       log: this.o.log.with({ component: "reconcile" }),
@@ -131,10 +137,11 @@ export class LeaderTerm {
       sealedSecrets: this.sealedSecrets,
       secrets: this.secrets,
       keys: () => this.keys.privateKeys(),
+      openerFor: (namespace) => pool.opener(namespace),
       holdsLease: this.o.holdsLease,
       afterSecretWrite: faultHook(FAULT_KILL_AFTER_SECRET_WRITES),
     });
-    this.o.log.info("caches synced, reconciling", { workers: this.o.workers, watchNamespaces: this.o.watchNamespaces });
+    this.o.log.info("caches synced, reconciling", { workers: this.o.workers, unsealThreads: this.o.unsealThreads, watchNamespaces: this.o.watchNamespaces });
     this.workers = this.queue.run(this.o.workers, (key) => reconciler.sync(key), this.o.log.with({ component: "queue" }));
   }
 
@@ -147,6 +154,7 @@ export class LeaderTerm {
     // Events being retried (a worker may be waiting on one) give up by the deadline instead of after EVENT_RETRY_MS.
     this.o.audit.hurry(Date.now() + EVENT_GRACE_MS);
     await Promise.allSettled([this.sealedSecrets.stop(), this.secrets.stop(), this.requests.stop(), this.workers]);
+    await this.pool?.close(); // after the workers: none is left waiting for a value
   }
 }
 

@@ -2,6 +2,7 @@
 // SEAL_WATCH_NAMESPACE=a,b); a flag on the command line wins over the environment.
 import { parseArgs } from "node:util";
 import { LEVELS } from "./log.js";
+import { defaultUnsealThreads } from "./unseal-pool.js";
 import type { Level } from "./log.js";
 
 export interface ControllerFlags {
@@ -14,6 +15,8 @@ export interface ControllerFlags {
   metricsAddr: string;
   logLevel: Level;
   workers: number;
+  /** Worker threads that open sealed values, off the event loop (unseal-pool.ts). */
+  unsealThreads: number;
   /** Namespace of Bitnami Sealed Secrets' keys, read for Migrate SealRequests (opt-in); undefined: not read. */
   bitnamiKeysNamespace: string | undefined;
 }
@@ -36,6 +39,7 @@ export const USAGE = `Usage: kubectl-seal-controller [flags]   (each flag also f
   --metrics-addr ADDR          /healthz, /readyz and /metrics listen address (default :8080; :0 picks a free port)
   --log-level LEVEL            ${LEVELS.join(", ")} (default info)
   --workers N                  SealedSecrets reconciled in parallel (default ${DEFAULT_WORKERS})
+  --unseal-threads N           threads that open sealed values, namespaces in turn (default: CPUs - 1, from 1 to 2)
   --bitnami-keys-namespace NS  read Bitnami Sealed Secrets' keys there to answer Migrate requests (default: off)`;
 
 /** Thrown for a bad flag value; main prints its message and the usage, and exits 2. */
@@ -78,6 +82,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
         "metrics-addr": { type: "string" },
         "log-level": { type: "string" },
         workers: { type: "string" },
+        "unseal-threads": { type: "string" },
         "bitnami-keys-namespace": { type: "string" },
       },
     }));
@@ -96,6 +101,8 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   const workers = Number(get("workers") ?? String(DEFAULT_WORKERS));
   if (!Number.isInteger(workers) || workers < 1) throw new FlagError(`--workers: must be a whole number of at least 1`);
+  const unsealThreads = Number(get("unseal-threads") ?? String(defaultUnsealThreads()));
+  if (!Number.isInteger(unsealThreads) || unsealThreads < 1) throw new FlagError(`--unseal-threads: must be a whole number of at least 1`);
   const watch = (get("watch-namespace") ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
   return {
     kubeconfig: get("kubeconfig"),
@@ -107,6 +114,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     metricsAddr: get("metrics-addr") ?? ":8080",
     logLevel: logLevel as Level,
     workers,
+    unsealThreads,
     bitnamiKeysNamespace: get("bitnami-keys-namespace") || undefined,
   };
 }

@@ -54,6 +54,7 @@ async function main(): Promise<void> {
       watchNamespaces: flags.watchNamespaces,
       rotationPeriodMs: flags.keyRotationPeriodMs,
       workers: flags.workers,
+      unsealThreads: flags.unsealThreads,
       holdsLease: () => elector?.holdsLease() ?? true,
       bitnamiKeysNamespace: flags.bitnamiKeysNamespace,
     });

@@ -7,8 +7,9 @@
 // another namespace's next key by at most one key of its own, not by its whole backlog. And workers are shared:
 // with N workers and A namespaces that have keys waiting or in flight, one namespace has at most ceil(N/A) keys
 // in flight, and never all N, so a key of another namespace finds a free worker at once even while slow keys
-// (many stanzas, large values) occupy the rest, and the slow ones cannot hold most of the workers (nor most of
-// the event loop: unseal yields between values) while others wait.
+// (many stanzas, large values) occupy the rest, and the slow ones cannot hold most of the workers while others
+// wait. Their key agreements run on the unseal pool's threads, not on the event loop, and there too the namespaces
+// take turns, value by value (unseal-pool.ts).
 import type { Logger } from "./log.js";
 
 /** What a handler reports for a key it processed without throwing. */
@@ -37,8 +38,11 @@ export class WorkQueue {
   private readonly inFlight = new Map<string, number>();
   /** Set by run(); without it (keys taken with get()) there is no share to keep. */
   private workers = Number.POSITIVE_INFINITY;
-  private readonly queued = new Set<string>();
+  /** key -> when it was queued (performance.now()), for the debug log's waitedMs. */
+  private readonly queued = new Map<string, number>();
   private readonly processing = new Set<string>();
+  /** key being processed -> how long it waited in the queue. */
+  private readonly waitedMs = new Map<string, number>();
   // Keys added while being processed: re-queued when their processing ends.
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
@@ -64,7 +68,7 @@ export class WorkQueue {
       return;
     }
     if (this.queued.has(key)) return;
-    this.queued.add(key);
+    this.queued.set(key, performance.now());
     const namespace = namespaceOf(key);
     const keys = this.byNamespace.get(namespace);
     if (keys === undefined) this.byNamespace.set(namespace, [key]);
@@ -97,6 +101,7 @@ export class WorkQueue {
       this.byNamespace.delete(namespace);
       if (keys.length > 0) this.byNamespace.set(namespace, keys);
       this.waiting--;
+      this.waitedMs.set(key, performance.now() - (this.queued.get(key) ?? performance.now()));
       this.queued.delete(key);
       this.processing.add(key);
       this.inFlight.set(namespace, busy + 1);
@@ -165,6 +170,7 @@ export class WorkQueue {
   /** Marks `key` processed; if it was added meanwhile it is queued again. */
   done(key: string): void {
     if (!this.processing.delete(key)) return;
+    this.waitedMs.delete(key);
     const namespace = namespaceOf(key);
     const busy = (this.inFlight.get(namespace) ?? 1) - 1;
     if (busy > 0) this.inFlight.set(namespace, busy);
@@ -191,10 +197,13 @@ export class WorkQueue {
     this.workers = Math.max(1, workers);
     const worker = async (): Promise<void> => {
       for (let key = await this.get(); key !== undefined; key = await this.get()) {
+        const started = performance.now();
         try {
           const outcome = await handle(key);
           this.forget(key);
-          log.debug("synced", { key, outcome });
+          // How long the key waited for a worker, and how long its sync took: where a slow key's time went.
+          const waitedMs = Math.round(this.waitedMs.get(key) ?? 0);
+          log.debug("synced", { key, outcome, waitedMs, tookMs: Math.round(performance.now() - started) });
         } catch (err) {
           if (this.addRateLimited(key)) {
             log.warn("sync failed, will retry", { key, retries: this.retries(key), error: errorText(err) });

@@ -12,7 +12,7 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { KubeConfig, V1ObjectMeta, V1Secret } from "@kubernetes/client-node";
 import { API_VERSION, UnsealError, unseal } from "../src/index.js";
-import type { Condition, PlainSecret, PrivateKey, SealedSecret, SealedSecretStatus } from "../src/index.js";
+import type { Condition, PlainSecret, PrivateKey, SealedSecret, SealedSecretStatus, ValueOpener } from "../src/index.js";
 import { adoptSecret, adoptable } from "./adopt.js";
 import { describeApiError, statusOf } from "./audit.js";
 import type { Audit, AuditEvent } from "./audit.js";
@@ -45,6 +45,8 @@ export interface ReconcilerOptions {
   secrets: { get(name: string, namespace: string): CachedSecret | undefined };
   /** The private keys to try, current first. */
   keys: () => PrivateKey[];
+  /** Opens the values of a namespace's objects (unseal-pool.ts: off the event loop, namespaces in turn); default: here. */
+  openerFor?: (namespace: string) => ValueOpener;
   /** The whole SealedSecret from the API server (undefined when gone); default: a GET. */
   read?: (namespace: string, name: string) => Promise<SealedSecret | undefined>;
   /** False once this replica may have lost leadership: no audit record is made then (leader.ts). */
@@ -84,7 +86,7 @@ export class Reconciler {
     const stopTimer = this.o.metrics.unsealDuration.startTimer();
     let opened: { secret: PlainSecret; keyIds: string[] };
     try {
-      opened = await unseal(sealed, this.o.keys());
+      opened = await unseal(sealed, this.o.keys(), this.o.openerFor ? { openValue: this.o.openerFor(namespace) } : {});
     } catch (err) {
       if (!(err instanceof UnsealError)) throw err;
       this.o.metrics.unsealTotal.inc({ outcome: err.reason });

@@ -41,6 +41,14 @@ export class UnsealError extends SealError {
   }
 }
 
+/**
+ * A value could not be tried at all (say, the worker thread opening it stopped): nothing is known about the value,
+ * so it is no UnsealError, and trying again may work. The message never includes anything of the value.
+ */
+export class OpenerUnavailableError extends Error {
+  override name = "OpenerUnavailableError";
+}
+
 /** A key bundle is malformed, its signature does not verify, or its signer is not the pinned one. */
 export class BundleError extends SealError {
   constructor(problem: string, hint: string, options?: { cause?: unknown }) {

@@ -1,12 +1,9 @@
 // Unsealing: open each value with the private keys, then check its binding line against the object it sits in.
-// This is the controller's hot path, so openers (native identities) are cached per key and tried in the order the
-// (untrusted) sealedTo hint suggests.
-import { Decrypter } from "age-encryption";
+// This is the controller's hot path, so openers (native identities) are cached per key (age/open-value.ts) and
+// tried in the order the (untrusted) sealedTo hint suggests.
 import { decodeBase64 } from "./base64.js";
-import { UnsealError } from "./errors.js";
-import { NO_MATCH, openAgeFile } from "./age/decrypt.js";
-import { NativeHybridIdentity, nativeHybridAvailable } from "./age/hybrid-identity.js";
-import { NativeX25519Identity } from "./age/x25519-identity.js";
+import { OpenerUnavailableError, UnsealError } from "./errors.js";
+import { openValue, type OpenedValue, type ValueOpener } from "./age/open-value.js";
 import { describeObject } from "./names.js";
 import { bindingLine, splitPlaintext, type BindingTarget } from "./scope.js";
 import { sealedSecretProblem } from "./sealed-manifest.js";
@@ -14,38 +11,18 @@ import { SCOPES, type PlainSecret, type PrivateKey, type Scope, type SealedSecre
 import { armoredError, checkObjectLimits, checkStanzaTotal, countStanzas, isArmored } from "./unseal-limits.js";
 import { getOwn, setOwn } from "./records.js";
 
-const CACHE_LIMIT = 256;
+export { openValue, type OpenedValue, type ValueOpener };
 
-/** Opens one age file with one key: the plaintext, or Error(NO_MATCH) when the file has no stanza for the key. */
-type Opener = (file: Uint8Array) => Uint8Array | Promise<Uint8Array>;
-
-/** key id -> opener holding that one key, built once; the identity string guards against a reused id. */
-const openers = new Map<string, { identity: string; open: Opener }>();
-
-function openerFor(key: PrivateKey): Opener {
-  const cached = openers.get(key.id);
-  if (cached !== undefined && cached.identity === key.identity) return cached.open;
-  // Both key types through node:crypto, whole files too (native X25519 and ML-KEM-768, src/age/decrypt.ts): typage's
-  // own identities and Decrypter are several times slower (WebCrypto import per file, pure-JS ML-KEM, Web Streams);
-  // test/unit/age-*.test.ts cross-check them against typage. Without ML-KEM in node:crypto, typage it is.
-  let open: Opener;
-  if (key.type === "x25519" || nativeHybridAvailable) {
-    const identity = key.type === "x25519" ? new NativeX25519Identity(key.identity) : new NativeHybridIdentity(key.identity);
-    open = (file) => openAgeFile(file, identity);
-  } else {
-    const decrypter = new Decrypter();
-    decrypter.addIdentity(key.identity);
-    open = (file) => decrypter.decrypt(file);
-  }
-  if (openers.size >= CACHE_LIMIT) openers.clear();
-  openers.set(key.id, { identity: key.identity, open });
-  return open;
+export interface UnsealOptions {
+  /** Opens each value (default openValue, on this thread); the controller passes its worker pool's. */
+  openValue?: ValueOpener;
 }
 
 /** The Secret inside `sealed`, and the ids of the keys that opened it. */
 export async function unseal(
   sealed: SealedSecret,
   keys: readonly PrivateKey[],
+  options: UnsealOptions = {},
 ): Promise<{ secret: PlainSecret; keyIds: string[] }> {
   const problem = sealedSecretProblem(sealed);
   const object = `SealedSecret ${describeObject(sealed?.metadata?.namespace, sealed?.metadata?.name)}`;
@@ -81,7 +58,7 @@ export async function unseal(
     if (index > 0) await new Promise((resolve) => setImmediate(resolve));
     const where = `${object} key ${dataKey}`;
     const hinted = getOwn(sealed.spec.sealedTo, dataKey) ?? [];
-    const { plaintext, keyId } = await open(file, orderedKeys(keys, hinted), hinted, where, dataKey);
+    const { plaintext, keyId } = await open(options.openValue ?? openValue, file, orderedKeys(keys, hinted), hinted, where, dataKey);
     const parts = splitPlaintext(plaintext);
     if (parts === undefined) {
       throw new UnsealError("malformed", `${where}: the value has no kubectl-seal binding line`, "it was not sealed by kubectl seal; reseal it", { dataKey });
@@ -100,20 +77,21 @@ function orderedKeys(keys: readonly PrivateKey[], hinted: readonly string[]): Pr
 }
 
 async function open(
+  opener: ValueOpener,
   file: Uint8Array,
   keys: readonly PrivateKey[],
   hinted: readonly string[],
   where: string,
   dataKey: string,
-): Promise<{ plaintext: Uint8Array; keyId: string }> {
-  for (const key of keys) {
-    try {
-      return { plaintext: await openerFor(key)(file), keyId: key.id };
-    } catch (cause) {
-      if (cause instanceof Error && cause.message === NO_MATCH) continue;
-      throw new UnsealError("tampered", `${where}: the ciphertext fails authentication`, "the object was altered; reseal the value", { cause, dataKey });
-    }
+): Promise<OpenedValue> {
+  let opened: OpenedValue | undefined;
+  try {
+    opened = await opener(file, keys);
+  } catch (cause) {
+    if (cause instanceof OpenerUnavailableError) throw cause; // the opener could not run (a worker thread died): not the value's fault
+    throw new UnsealError("tampered", `${where}: the ciphertext fails authentication`, "the object was altered; reseal the value", { cause, dataKey });
   }
+  if (opened !== undefined) return opened;
   // No key recognised a stanza. If the value claims to be sealed to a key we hold, that key's stanza was altered.
   const held = keys.filter((k) => hinted.includes(k.id)).map((k) => k.id);
   if (held.length > 0) {

@@ -9,7 +9,7 @@
 //             chunk nonce = 11-byte big-endian counter || 1 for the last chunk, else 0
 import { createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import { base64nopad } from "@scure/base";
-import { Stanza } from "age-encryption";
+import type { Stanza } from "age-encryption";
 
 /** typage's message when no identity recognises a stanza; unseal.ts tells this apart from altered bytes. */
 export const NO_MATCH = "no identity matched any of the file's recipients";
@@ -89,7 +89,8 @@ function parseHeader(file: Buffer): Header {
       body.push(decoded);
       if (decoded.length < 48) break;
     }
-    stanzas.push(new Stanza(args, Buffer.concat(body)));
+    // A plain object of typage's Stanza shape: no runtime import of typage, which the unseal threads do not load.
+    stanzas.push({ args, body: Buffer.concat(body) });
   }
 }
 

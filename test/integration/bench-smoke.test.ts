@@ -54,6 +54,7 @@ describe("npm run bench (smoke)", () => {
       "fairness-reference-p99",
       "fairness-flood-p50",
       "fairness-flood-p99",
+      "fairness-controller-part-p99",
       "migrate",
       "memory-5",
     ]);

@@ -89,6 +89,7 @@ describe("helm chart", () => {
         ["--set", "watchNamespaces={shop,billing}"],
         ["--set", "keyRotationPeriod=12h"],
         ["--set", "workers=4"],
+        ["--set", "unsealThreads=2"],
         ["--set", "logLevel=debug"],
         ["--set", "leaderElection.leaseDuration=30s"],
         ["--set", "metricsPort=9090"],
@@ -110,6 +111,7 @@ describe("helm chart", () => {
       "--log-level=debug",
       "--watch-namespace=shop,billing",
       "--workers=4",
+      "--unseal-threads=2",
     ]);
     expect(container.image).toBe("registry.example/seal:1.2.3");
     expect(container.imagePullPolicy).toBe("Always");

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FlagError, parseDuration, parseFlags } from "../../controller/flags.js";
 import { parseAddr } from "../../controller/health.js";
+import { defaultUnsealThreads } from "../../controller/unseal-pool.js";
 
 describe("parseFlags", () => {
   it("has the documented defaults", () => {
@@ -16,7 +17,9 @@ describe("parseFlags", () => {
       metricsAddr: ":8080",
       logLevel: "info",
       workers: 8,
+      unsealThreads: defaultUnsealThreads(),
     });
+    expect(defaultUnsealThreads()).toBeGreaterThanOrEqual(1);
   });
 
   it("reads SEAL_ variables, and the command line wins over them", () => {
@@ -28,6 +31,8 @@ describe("parseFlags", () => {
 
   it("refuses bad values with a FlagError naming the flag", () => {
     expect(() => parseFlags(["--workers", "two"], {})).toThrow(FlagError);
+    expect(() => parseFlags(["--unseal-threads", "0"], {})).toThrow(/--unseal-threads: must be a whole number of at least 1/);
+    expect(parseFlags([], { SEAL_UNSEAL_THREADS: "3" }).unsealThreads).toBe(3);
     expect(() => parseFlags(["--key-rotation-period", "30"], {})).toThrow(/--key-rotation-period: "30" is not a duration/);
     expect(() => parseFlags([], { SEAL_LOG_LEVEL: "trace" })).toThrow(/--log-level: "trace" is not a level/);
   });
