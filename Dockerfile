@@ -3,14 +3,15 @@
 # without an engine (scripts/build-image.sh, README "The controller image"); test/unit/image-config.test.ts keeps this
 # file's runtime configuration (ENV, USER, WORKDIR, EXPOSE, ENTRYPOINT) equal to that script's.
 
-# Build stage: full dependencies, type-check, then the controller and its dependencies bundled into one file.
+# Build stage: full dependencies, then the controller and its dependencies bundled into one file (the same bytes
+# `npm run build` writes). Type checking is `npm run build`'s job: the sources copied here are only the bundle's.
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
-# .dockerignore lets through only the lockfile, tsconfig.json, the TypeScript source folders and the bundle script.
+# .dockerignore lets through only the lockfile, tsconfig.json, the controller's source folders and the bundle script.
 COPY . .
-RUN npx tsc -p tsconfig.json --noEmit && node scripts/bundle-controller.ts
+RUN node scripts/bundle-controller.ts
 
 # Runtime stage: the bundle only (no node_modules: it is smaller in memory, scripts/bundle-controller.ts says why),
 # run as the unprivileged `node` user.
