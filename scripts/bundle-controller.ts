@@ -3,8 +3,9 @@
 // and model (13 MB of source); bundled, esbuild keeps only the API classes the controller constructs, and the
 // minified source V8 holds in memory is 2.6 MB instead (the start-up RSS it saves: BENCHMARKS.md, "Against the
 // real Bitnami controller").
-// Identifiers are minified too (a third of the saving): class names that matter keep theirs via `name` fields
-// (NotLeaderError), error messages do not depend on them, and a stack trace still names the file and position.
+// Minified, identifiers included (~40% of the saving, measured by importing the controller's modules: 118 MB RSS
+// unbundled, 96 MB bundled, 80 MB minified): the error classes that are told apart by name set `name` themselves
+// (NotLeaderError, FlagError, SealError), and a stack trace still gives the position, which the map resolves.
 import { build } from "esbuild";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
