@@ -18,7 +18,8 @@ RUN node scripts/bundle-controller.ts
 FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=build /app/dist/bundle/controller.mjs ./dist/bundle/
+# With any thread script the controller starts beside it (scripts/bundle-controller.ts).
+COPY --from=build /app/dist/bundle/ ./dist/bundle/
 # Memory under the Deployment's 256Mi limit (manifests/deployment.yaml sets the same): a V8 heap limit instead of
 # one sized for the node, and two malloc arenas instead of one per thread.
 ENV MALLOC_ARENA_MAX=2 NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=2"

@@ -130,8 +130,8 @@ controller_rootfs() {
   printf 'root:x:0:0:root:/root:/sbin/nologin\nnode:x:1000:1000:node:/app:/sbin/nologin\n' >"$rootfs/etc/passwd"
   printf 'root:x:0:\nnode:x:1000:\n' >"$rootfs/etc/group"
   # The bundle holds the production dependencies the controller imports (the lockfile's versions, as npm ci put
-  # them in node_modules); its source map stays out.
-  cp "$root/dist/bundle/controller.mjs" "$rootfs/app/dist/bundle/"
+  # them in node_modules), with any thread script it starts beside it; the source maps stay out.
+  find "$root/dist/bundle" -maxdepth 1 -type f \( -name '*.mjs' -o -name '*.js' \) -exec cp {} "$rootfs/app/dist/bundle/" \;
   config_args=(--config.user "$controller_user" --config.workingdir "$controller_workdir"
     --config.exposedports "$controller_port")
   local e
