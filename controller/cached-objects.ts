@@ -9,6 +9,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { KubernetesObject, V1Secret } from "@kubernetes/client-node";
 import type { SealedSecret } from "../src/types.js";
+import { byCodeUnits } from "./order.js";
 
 /** A Secret as cached: everything but its values, which are replaced by a digest of them. */
 export type CachedSecret = Omit<V1Secret, "data" | "stringData"> & {
@@ -21,7 +22,7 @@ const DIGEST_KEY = randomBytes(32);
 
 /** A digest of a Secret's data (base64 values by key); key order does not matter, absent and empty are the same. */
 export function dataDigest(data: Record<string, string> | undefined): string {
-  const entries = Object.entries(data ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = Object.entries(data ?? {}).sort(([a], [b]) => byCodeUnits(a, b));
   // JSON of the pairs: keys and values cannot run into each other.
   return createHmac("sha256", DIGEST_KEY).update(JSON.stringify(entries)).digest("base64");
 }

@@ -26,6 +26,7 @@ import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import { BUNDLE_CONFIGMAP, BundlePublisher } from "./bundle-publisher.js";
 import { KEY_TYPES, KeyStore, type StoredKey, type StoredSigner, type UnrecordedChange } from "./key-store.js";
+import { byCodeUnits } from "./order.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const LATE = "recorded late: the controller stopped between the change and its record";
@@ -294,5 +295,5 @@ export class KeyManager {
 }
 
 function compareKeys(a: StoredKey, b: StoredKey): number {
-  return a.generation - b.generation || Date.parse(a.key.created) - Date.parse(b.key.created) || a.secretName.localeCompare(b.secretName);
+  return a.generation - b.generation || Date.parse(a.key.created) - Date.parse(b.key.created) || byCodeUnits(a.secretName, b.secretName);
 }

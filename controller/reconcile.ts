@@ -21,6 +21,7 @@ import type { CachedSealedSecret, CachedSecret } from "./cached-objects.js";
 import { NotLeaderError } from "./fenced-kubeconfig.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
+import { byCodeUnits } from "./order.js";
 import type { Outcome } from "./queue.js";
 
 /** An unowned Secret carrying this annotation set to "true" may be taken over by its SealedSecret. */
@@ -391,7 +392,7 @@ function sameStatus(a: SealedSecretStatus, b: SealedSecretStatus): boolean {
       keyIds: s.keyIds ?? [],
       conditions: (s.conditions ?? [])
         .map((c) => [c.type, c.status, c.reason, c.message, c.observedGeneration])
-        .sort((p, q) => String(p[0]).localeCompare(String(q[0]))),
+        .sort((p, q) => byCodeUnits(String(p[0]), String(q[0]))),
     });
   return strip(a) === strip(b);
 }

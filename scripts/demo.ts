@@ -56,7 +56,7 @@ try {
   run("kubectl wait --for condition=Established crd/sealedsecrets.seal.dev crd/sealrequests.seal.dev --timeout 60s");
 
   step("Run the controller (here as a local process; in a cluster it is manifests/deployment.yaml)");
-  controller = spawn(process.execPath, [path.join(root, "dist/controller/main.js"), "--kubeconfig", cluster.kubeconfig, "--namespace", "kubectl-seal"], {
+  controller = spawn(process.execPath, [path.join(root, "dist/bundle/controller.mjs"), "--kubeconfig", cluster.kubeconfig, "--namespace", "kubectl-seal"], {
     env,
     stdio: ["ignore", "pipe", "inherit"],
   });

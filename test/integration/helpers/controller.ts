@@ -1,4 +1,5 @@
-// Runs the built controller (dist/controller/main.js) as a real child process and captures everything it prints.
+// Runs the built controller as a real child process and captures everything it prints: the bundle the image ships
+// (dist/bundle/controller.mjs, made by npm run build from the same sources as dist/controller/).
 // General on purpose: any controller test (reconcile, keys, leader election, in-cluster) starts controllers here.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -12,7 +13,7 @@ import { waitFor } from "./wait.js";
 // folder that holds package.json.
 const up3 = fileURLToPath(new URL("../../..", import.meta.url));
 export const repoRoot = existsSync(join(up3, "package.json")) ? up3 : join(up3, "..");
-export const controllerMain = join(repoRoot, "dist/controller/main.js");
+export const controllerMain = join(repoRoot, "dist/bundle/controller.mjs");
 
 export interface StartControllerOptions {
   /** Passed as --kubeconfig unless undefined (e.g. for in-cluster mode through env). */
