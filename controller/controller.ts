@@ -88,6 +88,7 @@ export class LeaderTerm {
       keys: this.keys,
       audit: o.audit,
       log: o.log,
+      openerFor: (namespace) => this.pool?.opener(namespace), // the pool starts with the workers, after the caches sync
       ...bitnamiKeys(o),
     });
     this.queue = new WorkQueue({ onDepth: (depth) => o.metrics.queueDepth.set(depth) });

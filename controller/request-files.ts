@@ -9,7 +9,7 @@
 // Bitnami's keys, which the controller reads only when it was started with --bitnami-keys-namespace.
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { InputError, keyIdOf, keyTypeOf, sealingRecipients } from "../src/index.js";
-import type { PrivateKey } from "../src/index.js";
+import type { PrivateKey, ValueOpener } from "../src/index.js";
 import { isRecord } from "../src/records.js";
 import { MAX_ANSWER_BYTES, MAX_REQUEST_OBJECTS, MAX_REQUEST_RECIPIENTS } from "../src/sealrequest.js";
 import type { SealRequest, SealRequestResult } from "../src/sealrequest.js";
@@ -46,6 +46,8 @@ export interface FileRequestsOptions {
   now?: () => Date;
   /** Bitnami's private keys, for Migrate; absent unless the controller was started with --bitnami-keys-namespace. */
   bitnamiKeys?: () => Promise<BitnamiKey[]>;
+  /** The unseal pool's opener for a namespace (values wait in its lane, off the event loop); absent: this thread. */
+  openerFor?: (namespace: string) => ValueOpener | undefined;
 }
 
 export class FileRequests {
@@ -101,7 +103,9 @@ export class FileRequests {
     const foreign = namespaceProblem(object, namespace);
     if (foreign !== undefined) return { object: labelOf(object), ok: false, message: foreign };
     if (bitnamiKeys !== undefined && target !== undefined) return migrateObject(object, bitnamiKeys, target);
-    return target === undefined ? verifyObject(object, keys) : reencryptObject(object, keys, target);
+    const openValue = this.o.openerFor?.(namespace);
+    const options = openValue === undefined ? {} : { openValue };
+    return target === undefined ? verifyObject(object, keys, options) : reencryptObject(object, keys, target, options);
   }
 
   /** The current keys plus valid extra recipients, or a message saying what is wrong with spec.recipients. */

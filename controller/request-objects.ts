@@ -3,7 +3,7 @@
 // Plaintexts exist only in memory between unseal and seal and are zeroed right after; answers hold key ids,
 // reasons and new ciphertexts only.
 import { SealError, UnsealError, seal, unseal } from "../src/index.js";
-import type { PlainSecret, PrivateKey, PublicKey, SealedSecret } from "../src/index.js";
+import type { PlainSecret, PrivateKey, PublicKey, SealedSecret, UnsealOptions } from "../src/index.js";
 import { describeObject } from "../src/names.js";
 import { getOwn, isRecord, setOwn } from "../src/records.js";
 import { sealedSecretProblem } from "../src/sealed-manifest.js";
@@ -40,11 +40,11 @@ export function namespaceProblem(object: unknown, namespace: string): string | u
 }
 
 /** Can the keys open every value of the object, bound to this very object? */
-export async function verifyObject(object: unknown, keys: readonly PrivateKey[]): Promise<ObjectResult> {
+export async function verifyObject(object: unknown, keys: readonly PrivateKey[], options: UnsealOptions = {}): Promise<ObjectResult> {
   const { sealed, refused } = wellFormed(object);
   if (sealed === undefined) return refused;
   try {
-    const { secret, keyIds } = await unseal(sealed, keys);
+    const { secret, keyIds } = await unseal(sealed, keys, options);
     wipe(secret.data);
     return { object: labelOf(object), ok: true, keyIds };
   } catch (err) {
@@ -57,14 +57,14 @@ export async function verifyObject(object: unknown, keys: readonly PrivateKey[])
  * scope, namespace and name (so the binding line is unchanged). "Already sealed to the target" needs both: the key
  * that opened the value is a target key (proof it is sealed to one) and spec.sealedTo names exactly the target.
  */
-export async function reencryptObject(object: unknown, keys: readonly PrivateKey[], target: ResealTarget): Promise<ObjectResult> {
+export async function reencryptObject(object: unknown, keys: readonly PrivateKey[], target: ResealTarget, options: UnsealOptions = {}): Promise<ObjectResult> {
   const { sealed, refused } = wellFormed(object);
   if (sealed === undefined) return refused;
   const stale: Record<string, Uint8Array> = {};
   const openers = new Set<string>();
   try {
     for (const [dataKey, file] of Object.entries(sealed.spec.encryptedData)) {
-      const { secret, keyIds } = await unseal(oneValue(sealed, dataKey, file), keys);
+      const { secret, keyIds } = await unseal(oneValue(sealed, dataKey, file), keys, options);
       for (const id of keyIds) openers.add(id);
       const value = getOwn(secret.data, dataKey);
       if (value === undefined) continue;

@@ -17,6 +17,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
 import { API_VERSION } from "../src/index.js";
+import type { ValueOpener } from "../src/index.js";
 import { DEFAULT_TTL_SECONDS, SEALREQUEST_PLURAL } from "../src/sealrequest.js";
 import type { SealRequest, SealRequestStatus } from "../src/sealrequest.js";
 import type { BitnamiKey } from "../src/bitnami/crypto.js";
@@ -59,6 +60,8 @@ export interface SealRequestHandlerOptions {
   log: Logger;
   /** Bitnami's private keys for Migrate requests (--bitnami-keys-namespace); without it Migrate is refused. */
   bitnamiKeys?: () => Promise<BitnamiKey[]>;
+  /** Where Verify and Reencrypt open values: the unseal pool's lane of the request's namespace, once there is one. */
+  openerFor?: (namespace: string) => ValueOpener | undefined;
 }
 
 /** Runs tasks with at most `limit` at once, in arrival order. */
@@ -130,7 +133,13 @@ export class SealRequestHandler {
       this.log.with({ resource: SEALREQUEST_PLURAL }),
     );
     this.keyRequests = new KeyRequests(opts.kc, opts.keys, opts.audit);
-    this.fileRequests = new FileRequests({ keys: opts.keys, audit: opts.audit, log: this.log, ...(opts.bitnamiKeys === undefined ? {} : { bitnamiKeys: opts.bitnamiKeys }) });
+    this.fileRequests = new FileRequests({
+      keys: opts.keys,
+      audit: opts.audit,
+      log: this.log,
+      ...(opts.bitnamiKeys === undefined ? {} : { bitnamiKeys: opts.bitnamiKeys }),
+      ...(opts.openerFor === undefined ? {} : { openerFor: opts.openerFor }),
+    });
   }
 
   async start(): Promise<void> {

@@ -9,7 +9,7 @@ import { reencryptObject, verifyObject } from "../../controller/request-objects.
 import type { ResealTarget } from "../../controller/request-objects.js";
 import type { AuditEvent } from "../../controller/audit.js";
 import { createLogger } from "../../controller/log.js";
-import { generateKey, keyIdOf, mergeSealed, publicKeyOf, seal, unseal } from "../../src/index.js";
+import { generateKey, keyIdOf, mergeSealed, openValue, publicKeyOf, seal, unseal } from "../../src/index.js";
 import type { PrivateKey, SealedSecret } from "../../src/index.js";
 import type { SealRequest, SealRequestSpec } from "../../src/sealrequest.js";
 import { utf8 } from "./core-fixtures.js";
@@ -124,5 +124,31 @@ describe("FileRequests", () => {
 
   it("stops without an answer when the controller stops midway", async () => {
     expect(await files.fulfil(request({ action: "Verify", objects: [await sealTo(oldKey, { a: "canary-a" })] }), () => true)).toBeUndefined();
+  });
+});
+
+describe("FileRequests with an unseal pool", () => {
+  it("opens Verify and Reencrypt values through the opener of the request's namespace", async () => {
+    const lanes: string[] = [];
+    const files = new FileRequests({
+      keys: { privateKeys: () => [oldKey, newKey], publicKeys: () => [publicKeyOf(newKey)] },
+      audit: { recordNow: async () => undefined },
+      log: createLogger("error", () => undefined),
+      openerFor: (namespace) => (file, keys) => {
+        lanes.push(namespace);
+        return openValue(file, keys);
+      },
+    });
+    const request = (action: "Verify" | "Reencrypt", objects: SealedSecret[]): SealRequest => ({
+      apiVersion: "seal.dev/v1alpha1",
+      kind: "SealRequest",
+      metadata: { name: "req", namespace: "shop", uid: "u-2" },
+      spec: { action, objects },
+    });
+    const file = await sealTo(oldKey, { a: "canary-a", b: "canary-b" });
+    expect((await files.fulfil(request("Verify", [file]), () => false))?.phase).toBe("Complete");
+    expect(lanes).toEqual(["shop", "shop"]);
+    expect((await files.fulfil(request("Reencrypt", [file]), () => false))?.phase).toBe("Complete");
+    expect(lanes).toEqual(["shop", "shop", "shop", "shop"]);
   });
 });
