@@ -39,12 +39,7 @@ export const PIPE_IDLE_MS = 10_000;
 /** A regular file's bytes and its stat (mode, for identity files), read up to `bound`. */
 export function readFileBounded(file: string, what: string, bound: ReadBound): { bytes: Uint8Array; stats: fs.Stats } {
   const { fd, stats } = openChecked(file, what);
-  try {
-    if (!stats.isFile()) throw notRegular(file, what, stats);
-    return { bytes: readRegular(fd, file, what, bound, stats.size), stats };
-  } finally {
-    fs.closeSync(fd);
-  }
+  return { bytes: readRegularAndClose(fd, stats, file, what, bound), stats };
 }
 
 /**
@@ -55,6 +50,11 @@ export function readFileBounded(file: string, what: string, bound: ReadBound): {
 export async function readFileOrPipeBounded(file: string, what: string, bound: ReadBound, idleMs = PIPE_IDLE_MS): Promise<Uint8Array> {
   const { fd, stats } = openChecked(file, what);
   if (stats.isFIFO()) return readPipe(fd, file, what, bound, idleMs); // the socket owns and closes fd
+  return readRegularAndClose(fd, stats, file, what, bound);
+}
+
+/** The bytes of the file open at `fd` if it is a regular file (refused otherwise); closes `fd` either way. */
+function readRegularAndClose(fd: number, stats: fs.Stats, file: string, what: string, bound: ReadBound): Uint8Array {
   try {
     if (!stats.isFile()) throw notRegular(file, what, stats);
     return readRegular(fd, file, what, bound, stats.size);
