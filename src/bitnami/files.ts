@@ -2,11 +2,10 @@
 // a YAML or JSON file (multi-document, Lists) with their place, and the file with each of them replaced in place
 // by its kubectl-seal SealedSecret. Every other document stays byte for byte; the result is parsed again and
 // compared with what was meant before anything is written.
-import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { isMap, isSeq, parseAllDocuments, type Document } from "yaml";
 import { InputError, SealError } from "../errors.js";
-import { readTextFile } from "../cli/inputs.js";
+import { readFilesWithEntries, type FileWithEntries } from "../cli/inputs.js";
 import { printManifests } from "../manifest.js";
 import type { SealedSecret } from "../types.js";
 import { BITNAMI_API_VERSION, bitnamiProblem, isBitnamiSealedSecret, type BitnamiSealedSecret } from "./sealed-secret.js";
@@ -21,13 +20,7 @@ export interface BitnamiEntry {
   problem?: string;
 }
 
-export interface BitnamiFile {
-  /** As the user gave it (or from the repository root with --all). */
-  path: string;
-  absolute: string;
-  text: string;
-  entries: BitnamiEntry[];
-}
+export type BitnamiFile = FileWithEntries<BitnamiEntry>;
 
 function parse(text: string, source: string): Document.Parsed[] {
   const documents = parseAllDocuments(text);
@@ -65,12 +58,7 @@ export function bitnamiEntriesOf(text: string, source: string): BitnamiEntry[] {
 
 /** The files given on the command line; one without a Bitnami SealedSecret is an InputError naming it. */
 export function readBitnamiFiles(files: readonly string[]): BitnamiFile[] {
-  return files.map((file) => {
-    const text = readTextFile(file, "Bitnami sealed file");
-    const entries = bitnamiEntriesOf(text, file);
-    if (entries.length === 0) throw new InputError(`${file} holds no ${BITNAMI_API_VERSION} SealedSecret`, "pass files written by kubeseal, or use --all");
-    return { path: file, absolute: path.resolve(file), text, entries };
-  });
+  return readFilesWithEntries(files, "Bitnami sealed file", bitnamiEntriesOf, `${BITNAMI_API_VERSION} SealedSecret`, "pass files written by kubeseal, or use --all");
 }
 
 /** Every file of the repository holding `cwd` (or under `cwd` outside one) with a Bitnami SealedSecret. */

@@ -43,6 +43,28 @@ export function readTextFile(file: string, what = "file", bound: ReadBound = MAN
   return decodeUtf8(readBinaryFile(file, what, bound), `${what} ${file}`, TEXT_HINT);
 }
 
+/** A file read for the objects it holds: its text, and what `entriesOf` found in it. */
+export interface FileWithEntries<E> {
+  /** As the user gave it (or from the repository root with --all), for messages and tables. */
+  path: string;
+  absolute: string;
+  text: string;
+  entries: E[];
+}
+
+/**
+ * The files given on the command line with their entries (e.g. the SealedSecrets in each); a file with none is an
+ * InputError naming it, `kind` and what to pass instead (`hint`).
+ */
+export function readFilesWithEntries<E>(files: readonly string[], what: string, entriesOf: (text: string, file: string) => E[], kind: string, hint: string): FileWithEntries<E>[] {
+  return files.map((file) => {
+    const text = readTextFile(file, what);
+    const entries = entriesOf(text, file);
+    if (entries.length === 0) throw new InputError(`${file} holds no ${kind}`, hint);
+    return { path: file, absolute: path.resolve(file), text, entries };
+  });
+}
+
 /** A file's bytes (at most `bound`), or an InputError saying why it cannot be read. */
 export function readBinaryFile(file: string, what = "file", bound: ReadBound = MANIFEST_BOUND): Uint8Array {
   return readFileBounded(file, what, bound).bytes;

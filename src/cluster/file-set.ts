@@ -1,28 +1,16 @@
 // The sealed files verify and reencrypt work on: the paths given on the command line, or with --all every sealed
 // file of the repository (src/git/sealed-files.ts, loaded only then). Each keeps its text, so reencrypt can
 // rewrite it in place.
-import * as path from "node:path";
 import { InputError } from "../errors.js";
 import { API_VERSION, type SealedSecret } from "../types.js";
-import { readTextFile } from "../cli/inputs.js";
+import { readFilesWithEntries, type FileWithEntries } from "../cli/inputs.js";
 import { sealedEntriesOf, type SealedEntry } from "./sealed-file.js";
 
-export interface SealedFileText {
-  /** The path as the user gave it (or from the repository root with --all), for messages and tables. */
-  path: string;
-  absolute: string;
-  text: string;
-  entries: SealedEntry[];
-}
+export type SealedFileText = FileWithEntries<SealedEntry>;
 
 /** The SealedSecrets of `files`; a file that holds none is an InputError naming it. */
 export function readSealedFiles(files: readonly string[]): SealedFileText[] {
-  return files.map((file) => {
-    const text = readTextFile(file, "sealed file");
-    const entries = sealedEntriesOf(text, file);
-    if (entries.length === 0) throw new InputError(`${file} holds no ${API_VERSION} SealedSecret`, "pass files written by kubectl seal, or use --all");
-    return { path: file, absolute: path.resolve(file), text, entries };
-  });
+  return readFilesWithEntries(files, "sealed file", sealedEntriesOf, `${API_VERSION} SealedSecret`, "pass files written by kubectl seal, or use --all");
 }
 
 /** Every sealed file of the repository holding `cwd` (or under `cwd` outside a repository). */
